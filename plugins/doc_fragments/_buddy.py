@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Connection options of every buddy_* module. Keep in step with
+    # BUDDY_CONNECTION_OPTIONS in plugins/module_utils/_buddy.py (a unit test checks it).
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Root URL of the Buddy.works REST API.
+      - Use V(https://api.eu.buddy.works) for the EU region, V(https://api.asia.buddy.works) for Asia-Pacific,
+        and V(https://HOST/api) for a self-hosted Buddy.
+      - If not set, the value of the E(BUDDY_API_URL) environment variable is used, then E(BUDDY_BASE_URL)
+        (the variable the official Terraform provider reads).
+    type: str
+    default: https://api.buddy.works
+  token:
+    description:
+      - "Personal access token or OAuth token, sent as C(Authorization: Bearer <token>)."
+      - Reading actions needs the E(EXECUTION_INFO) scope, changing them E(EXECUTION_MANAGE), running pipelines
+        E(EXECUTION_RUN), sandboxes E(SANDBOX_INFO) or E(SANDBOX_MANAGE).
+      - If not set, the value of the E(BUDDY_TOKEN) environment variable is used.
+      - Never printed, logged or returned.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate. Set to V(false) only for a self-hosted server you trust.
+      - If not set, the value of the E(BUDDY_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  request_timeout:
+    description:
+      - Seconds to wait for an answer to one request.
+      - If not set, the value of the E(BUDDY_REQUEST_TIMEOUT) environment variable is used, then E(BUDDY_TIMEOUT).
+    type: float
+    default: 30
+  max_retries:
+    description:
+      - How many times a request is repeated after HTTP 429, 502, 503 or 504, or a connection failure.
+      - The wait follows the server's C(Retry-After) or C(X-Rate-Limit-Reset) header, else an exponential
+        backoff with jitter (at most 120 seconds a wait). Each retry is reported as a warning.
+      - An add (POST) is never repeated blindly; after a timeout or dropped connection the pipeline is
+        searched for the action first.
+      - V(0) disables retries.
+    type: int
+    default: 5
+'''

@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
+"""Buddy.works REST client: connection table, paths and the calls the modules make."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, join_path, quote_segment
+from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "opsflow.pipelines/%s (Ansible collection)" % COLLECTION_VERSION
+DEFAULT_API_URL = "https://api.buddy.works"
+PER_PAGE = 50
+
+BUDDY_CONNECTION_OPTIONS = (
+    ConnectionOption("api_url", "str", DEFAULT_API_URL, env=("BUDDY_API_URL", "BUDDY_BASE_URL")),
+    ConnectionOption("token", "str", env=("BUDDY_TOKEN",), required=True, no_log=True),
+    ConnectionOption("validate_certs", "bool", True, env=("BUDDY_VALIDATE_CERTS",)),
+    ConnectionOption("request_timeout", "float", 30.0, env=("BUDDY_REQUEST_TIMEOUT", "BUDDY_TIMEOUT")),
+    ConnectionOption("max_retries", "int", 5),
+)
+
+LOCATION_SPEC = {
+    "workspace": {"type": "str", "required": True},
+    "project_name": {"type": "str", "required": True},
+    "pipeline_id": {"type": "int", "required": True},
+}
+
+
+def buddy_argument_spec(**specific: Any) -> Dict[str, Any]:
+    """Connection options plus a module's own options."""
+    return argument_spec(BUDDY_CONNECTION_OPTIONS, specific)
+
+
+class PipelineLocation:
+    """workspace / project / pipeline, quoted once so every path is built the same way."""
+
+    def __init__(self, workspace: str, project_name: str, pipeline_id: Optional[int] = None) -> None:
+        self.workspace = workspace
+        self.project_name = project_name
+        self.pipeline_id = pipeline_id
+        self._workspace = quote_segment(workspace, "workspace")
+        self._project = quote_segment(project_name, "project_name")
+
+    @classmethod
+    def from_params(cls, params: Dict[str, Any]) -> "PipelineLocation":
+        return cls(params["workspace"], params["project_name"], params.get("pipeline_id"))
+
+    def workspace_path(self, *rest: Any) -> str:
+        return join_path("workspaces", self._workspace, *rest)
+
+    def project_path(self, *rest: Any) -> str:
+        return self.workspace_path("projects", self._project, *rest)
+
+    def pipeline_path(self, *rest: Any) -> str:
+        if self.pipeline_id is None:
+            raise ValueError("pipeline_id is needed for this call")
+        return self.project_path("pipelines", quote_segment(self.pipeline_id, "pipeline_id"), *rest)
+
+    def actions_path(self, action_id: Optional[int] = None) -> str:
+        if action_id is None:
+            return self.pipeline_path("actions")
+        return self.pipeline_path("actions", quote_segment(action_id, "action_id"))
+
+
+class BuddyClient:
+    """The Buddy calls the modules need, each with its expected statuses."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    @classmethod
+    def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BuddyClient":
+        headers = {
+            "Authorization": "Bearer %s" % params["token"],
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        return cls(Transport(params["api_url"], headers, validate_certs=params["validate_certs"],
+                             timeout=params["request_timeout"], max_retries=params["max_retries"], warn=warn))
+
+    @classmethod
+    def from_module(cls, module: Any) -> "BuddyClient":
+        return cls.from_params(module.params, warn=module.warn)
+
+    # Pipelines -----------------------------------------------------------
+
+    def get_pipeline(self, location: PipelineLocation) -> Dict[str, Any]:
+        return self.transport.request("GET", location.pipeline_path()).json
+
+    # Actions -------------------------------------------------------------
+
+    def list_actions(self, location: PipelineLocation) -> List[Dict[str, Any]]:
+        """Every action of the pipeline, in pipeline order, across all pages."""
+        return self.transport.paginate(location.actions_path(), "actions", per_page=PER_PAGE)
+
+    def get_action(self, location: PipelineLocation, action_id: int) -> Optional[Dict[str, Any]]:
+        """The action, or None when the server has no action with that id."""
+        try:
+            return self.transport.request("GET", location.actions_path(action_id)).json
+        except NotFoundError:
+            return None
+
+    def add_action(self, location: PipelineLocation, payload: Dict[str, Any],
+                   exclude_ids: Sequence[int] = ()) -> Dict[str, Any]:
+        """POST a new action without ever adding it twice.
+
+        When the POST may have reached the server (timeout, dropped connection,
+        gateway error), the pipeline is searched for an action of that name and
+        type that was not there before (``exclude_ids``); only when none is
+        found is the POST sent again.
+        """
+        path = location.actions_path()
+        attempt = 0
+        while True:
+            try:
+                return self.transport.request("POST", path, body=payload, expected=(200, 201)).json
+            except TransportError as error:
+                if not error.may_have_committed:
+                    raise
+                added = self._find_added(location, payload, exclude_ids)
+                if added is not None:
+                    self.transport.warn("POST %s: %s; found the action it added (id %s), so it was not sent again"
+                                         % (path, error.reason, added.get("id")))
+                    return added
+                if attempt >= self.transport.max_retries:
+                    raise TransportError("POST", path, "%s; the action is not in the pipeline after %d retries"
+                                         % (error.reason, attempt))
+                attempt += 1
+                self.transport.wait_before_retry("POST", path, attempt,
+                                                 error.reason + "; the action was not added", None)
+
+    def _find_added(self, location: PipelineLocation, payload: Dict[str, Any],
+                    exclude_ids: Sequence[int]) -> Optional[Dict[str, Any]]:
+        for action in self.list_actions(location):
+            if (action.get("name") == payload.get("name") and action.get("type") == payload.get("type")
+                    and action.get("id") not in exclude_ids):
+                return action
+        return None
+
+    def edit_action(self, location: PipelineLocation, action_id: int, payload: Dict[str, Any]) -> Dict[str, Any]:
+        return self.transport.request("PATCH", location.actions_path(action_id), body=payload).json
+
+    def delete_action(self, location: PipelineLocation, action_id: int) -> None:
+        """DELETE; an action already gone (say, after a retried DELETE) counts as deleted."""
+        try:
+            self.transport.request("DELETE", location.actions_path(action_id), expected=(200, 204))
+        except NotFoundError:
+            pass

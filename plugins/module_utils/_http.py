@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
+"""The one HTTP transport both API clients share.
+
+It owns retries, so that every caller gets the same rules: idempotent calls
+are repeated on 429 / 502 / 503 / 504 and on connection failures, waiting as
+the server asks (``Retry-After``, ``X-Rate-Limit-Reset``) or with jittered
+backoff; a call that is not idempotent (POST) is only repeated when the
+server certainly did not act on it, and otherwise surfaces a TransportError
+with ``may_have_committed`` so that the client can look before it adds again.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import email.utils
+import json
+import random
+import re
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+from ansible.module_utils.six.moves.urllib.parse import quote
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
+    ApiError,
+    TransportError,
+    ValidationError,
+    api_error_for,
+)
+
+REQUESTS_IMPORT_ERROR: Optional[str]
+try:
+    import requests
+    from requests import exceptions as requests_exceptions
+except ImportError:  # pragma: no cover - exercised through missing_required_lib
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# A server that answers these did not act on the request, so even a POST may be repeated.
+REFUSED_STATUSES = frozenset((429, 503))
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
+MAX_WAIT = 120.0
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 30.0
+
+
+class Response:
+    """A finished HTTP exchange: status, lower-case headers, text and lazy JSON."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], text: str) -> None:
+        self.status = status
+        self.headers = dict((key.lower(), value) for key, value in headers.items())
+        self.text = text
+        self._json: Any = None
+        self._json_loaded = False
+
+    @property
+    def json(self) -> Any:
+        if not self._json_loaded:
+            self._json_loaded = True
+            try:
+                self._json = json.loads(self.text) if self.text else None
+            except ValueError:
+                self._json = None
+        return self._json
+
+
+def quote_segment(value: Any, what: str = "path segment") -> str:
+    """Percent-encode one path segment so that no value can climb out of its place.
+
+    ``/`` is encoded, and names made only of dots are refused because proxies
+    normalise them away even when encoded.
+    """
+    text = str(value)
+    if not text or text.strip(".") == "":
+        raise ValidationError("%s may not be empty or made only of dots, got %r" % (what, text))
+    return quote(text, safe="")
+
+
+def server_message(response: Response) -> Optional[str]:
+    """The server's own explanation, whatever error shape it used."""
+    body = response.json
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list):
+            messages = [item.get("message") if isinstance(item, dict) else str(item) for item in errors]
+            messages = [message for message in messages if message]
+            if messages:
+                return "; ".join(messages)
+        for key in ("message", "error", "detail"):
+            value = body.get(key)
+            if isinstance(value, dict):
+                value = value.get("message")
+            if value:
+                return str(value)
+        return None
+    text = (response.text or "").strip()
+    if not text:
+        return None
+    if "<" in text:
+        title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        summary = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
+        summary = " ".join(summary.split())
+        return "non-JSON answer (HTML page: %s)" % summary[:120]
+    return " ".join(text.split())[:200]
+
+
+def _never_sent(error: Exception) -> bool:
+    """True when the connection failed before any byte of the request left."""
+    if isinstance(error, requests_exceptions.ConnectTimeout):
+        return True
+    seen = set()
+    pending: List[Any] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        name = type(current).__name__
+        if name in ("NewConnectionError", "NameResolutionError", "ConnectionRefusedError"):
+            return True
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
+        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return False
+
+
+def _wait_from_headers(headers: Mapping[str, str], now: float) -> Optional[float]:
+    retry_after = headers.get("retry-after")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            parsed = email.utils.parsedate_tz(retry_after)
+            if parsed:
+                return max(0.0, email.utils.mktime_tz(parsed) - now)
+    reset = headers.get("x-rate-limit-reset")
+    if reset:
+        try:
+            value = float(reset)
+        except ValueError:
+            return None
+        # Unix seconds as the Go SDK reads it; a small number is a delay in seconds.
+        return max(0.0, value - now) if value > 1e9 else max(0.0, value)
+    return None
+
+
+class Transport:
+    """HTTP calls against one API root with the collection's retry rules."""
+
+    def __init__(self, base_url: str, headers: Mapping[str, str], validate_certs: bool = True,
+                 timeout: float = 30.0, max_retries: int = 5,
+                 warn: Optional[Callable[[str], None]] = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time,
+                 session: Any = None) -> None:
+        if not re.match(r"^https?://[^/]", base_url or ""):
+            raise ValidationError("api_url must be an http:// or https:// URL, got %r" % base_url)
+        if max_retries < 0:
+            raise ValidationError("max_retries must be 0 or more, got %s" % max_retries)
+        if timeout <= 0:
+            raise ValidationError("request_timeout must be more than 0 seconds, got %s" % timeout)
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers)
+        self.validate_certs = validate_certs
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.warn = warn or (lambda message: None)
+        self._sleep = sleep
+        self._clock = clock
+        self._session = session if session is not None else requests.Session()
+        self.retries_made = 0
+
+    def request(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None,
+                body: Any = None, expected: Sequence[int] = (200,)) -> Response:
+        """Send one call, repeating it only where that is safe; raise on anything unexpected."""
+        method = method.upper()
+        safe_to_repeat = method in IDEMPOTENT_METHODS
+        attempt = 0
+        while True:
+            try:
+                response = self._send(method, path, query, body)
+            except (requests_exceptions.ConnectionError, requests_exceptions.Timeout) as error:
+                never_sent = _never_sent(error)
+                reason = self._describe(error)
+                if not (safe_to_repeat or never_sent):
+                    raise TransportError(method, path, reason + "; the request may have reached the server,"
+                                         " so it was not repeated", may_have_committed=True)
+                if attempt >= self.max_retries:
+                    raise TransportError(method, path, "%s (gave up after %d retries)" % (reason, attempt),
+                                         may_have_committed=not never_sent)
+                attempt += 1
+                self.wait_before_retry(method, path, attempt, reason, None)
+                continue
+
+            if response.status in expected:
+                return response
+            message = server_message(response)
+            if response.status in RETRY_STATUSES:
+                if not safe_to_repeat and response.status not in REFUSED_STATUSES:
+                    # A gateway error: the backend may have acted on the POST before it failed.
+                    raise TransportError(method, path, "HTTP %s%s" % (response.status, ": " + message if message else ""),
+                                         may_have_committed=True, status=response.status)
+                if attempt < self.max_retries:
+                    attempt += 1
+                    self.wait_before_retry(method, path, attempt, "HTTP %s" % response.status, response)
+                    continue
+                error = api_error_for(method, path, response.status, message)
+                error.message += " (gave up after %d retries)" % attempt
+                raise error
+            raise api_error_for(method, path, response.status, message)
+
+    def wait_before_retry(self, method: str, path: str, attempt: int, reason: str,
+                          response: Optional[Response]) -> None:
+        """Warn, then sleep as the server asked or with jittered exponential backoff."""
+        delay = _wait_from_headers(response.headers, self._clock()) if response is not None else None
+        source = "as the server asked"
+        if delay is None:
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1))) * random.uniform(0.5, 1.0)
+            source = "backoff"
+        delay = min(delay, MAX_WAIT)
+        self.retries_made += 1
+        self.warn("%s %s: %s; retry %d of %d in %.1f s (%s)"
+                   % (method, path, reason, attempt, self.max_retries, delay, source))
+        self._sleep(delay)
+
+    def paginate(self, path: str, key: str, per_page: int = 50,
+                 query: Optional[Mapping[str, Any]] = None,
+                 identity: Callable[[Any], Any] = lambda item: item.get("id") if isinstance(item, dict) else None
+                 ) -> List[Any]:
+        """Every item of a paged list, stopping at a short or empty page.
+
+        A server that ignores ``page`` would hand back the same items again;
+        those are recognised by id, so nothing is counted twice and the loop ends.
+        """
+        items: List[Any] = []
+        seen = set()
+        page = 1
+        while page <= 10000:
+            params = dict(query or {})
+            params.update(page=page, per_page=per_page)
+            batch = self._items(self.request("GET", path, query=params), key, path)
+            fresh = []
+            for item in batch:
+                ident = identity(item)
+                if ident is not None and ident in seen:
+                    continue
+                if ident is not None:
+                    seen.add(ident)
+                fresh.append(item)
+            items.extend(fresh)
+            if len(batch) < per_page or not fresh:
+                return items
+            page += 1
+        return items
+
+    @staticmethod
+    def _items(response: Response, key: str, path: str) -> List[Any]:
+        body = response.json
+        if isinstance(body, list):
+            return body
+        if isinstance(body, dict):
+            if isinstance(body.get(key), list):
+                return body[key]
+            lists = [value for value in body.values() if isinstance(value, list)]
+            if len(lists) == 1:
+                return lists[0]
+        raise ApiError("GET", path, response.status, "unexpected answer: no %r list in the body" % key)
+
+    def _send(self, method: str, path: str, query: Optional[Mapping[str, Any]], body: Any) -> Response:
+        headers = dict(self.headers)
+        kwargs: Dict[str, Any] = {}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            kwargs["data"] = json.dumps(body)
+        raw = self._session.request(method, self.base_url + path, params=query, headers=headers,
+                                    timeout=self.timeout, verify=self.validate_certs, allow_redirects=False,
+                                    **kwargs)
+        return Response(raw.status_code, raw.headers, raw.text)
+
+    def _describe(self, error: Exception) -> str:
+        if _never_sent(error):
+            return "could not connect to %s" % self.base_url
+        if isinstance(error, requests_exceptions.Timeout):
+            return "no answer within %s s" % self.timeout
+        if isinstance(error, requests_exceptions.SSLError):
+            return "TLS error (set validate_certs: false only for a server you trust)"
+        return "connection dropped before an answer came"
+
+
+def join_path(*segments: Any) -> str:
+    """'/a/b' from already-quoted segments."""
+    return "/" + "/".join(str(segment) for segment in segments)

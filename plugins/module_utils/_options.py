@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
+"""Connection options declared once per service, as a table.
+
+The same table yields the argument spec (with environment fallbacks) of every
+module of a service, so an option can't be declared in one module and
+forgotten in another.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from typing import Any, Dict, Optional, Sequence
+
+from ansible.module_utils.basic import env_fallback
+
+
+class ConnectionOption:
+    """One row of a service's connection table."""
+
+    def __init__(self, name: str, type: str, default: Any = None, env: Sequence[str] = (),
+                 required: bool = False, no_log: bool = False) -> None:
+        self.name = name
+        self.type = type
+        self.default = default
+        self.env = tuple(env)
+        self.required = required
+        self.no_log = no_log
+
+    def spec(self) -> Dict[str, Any]:
+        entry: Dict[str, Any] = {"type": self.type, "no_log": self.no_log}
+        if self.required:
+            entry["required"] = True
+        if self.default is not None:
+            entry["default"] = self.default
+        if self.env:
+            entry["fallback"] = (env_fallback, list(self.env))
+        return entry
+
+
+def argument_spec(table: Sequence[ConnectionOption], specific: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A module's full argument spec: the service's connection options plus its own."""
+    spec = dict((option.name, option.spec()) for option in table)
+    for name, entry in (specific or {}).items():
+        if name in spec:
+            raise ValueError("option %r is a connection option and can't be redefined" % name)
+        spec[name] = entry
+    return spec
