@@ -129,7 +129,7 @@ class BuddyClient:
                 added = self._find_added(location, payload, exclude_ids)
                 if added is not None:
                     self.transport.warn("POST %s: %s; found the action it added (id %s), so it was not sent again"
-                                         % (path, error.reason, added.get("id")))
+                                        % (path, error.reason, added.get("id")))
                     return added
                 if attempt >= self.transport.max_retries:
                     raise TransportError("POST", path, "%s; the action is not in the pipeline after %d retries"

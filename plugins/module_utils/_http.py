@@ -230,7 +230,7 @@ class Transport:
         delay = min(delay, MAX_WAIT)
         self.retries_made += 1
         self.warn("%s %s: %s; retry %d of %d in %.1f s (%s)"
-                   % (method, path, reason, attempt, self.max_retries, delay, source))
+                  % (method, path, reason, attempt, self.max_retries, delay, source))
         self._sleep(delay)
 
     def paginate(self, path: str, key: str, per_page: int = 50,

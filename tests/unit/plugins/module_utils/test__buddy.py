@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Buddy client: paths, look-ups, the add that never adds twice, the connection table."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+import requests
+import yaml
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy, _http
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError, ValidationError
+
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw, ScriptedSession, dropped_after_send
+
+LOCATION = _buddy.PipelineLocation("acme", "website", 7)
+
+
+def make_client(*script, **kwargs):
+    session = ScriptedSession(*script)
+    warnings = []
+    transport = _http.Transport("https://api.example.test", {}, max_retries=kwargs.get("max_retries", 2),
+                                warn=warnings.append, sleep=lambda delay: None, session=session)
+    return _buddy.BuddyClient(transport), session, warnings
+
+
+def paths(session):
+    return [(method, url.replace("https://api.example.test", "")) for method, url, _kwargs in session.calls]
+
+
+def test_paths_are_built_from_quoted_segments():
+    location = _buddy.PipelineLocation("my ws", "../x", 3)
+    assert location.actions_path() == "/workspaces/my%20ws/projects/..%2Fx/pipelines/3/actions"
+    assert location.actions_path(12) == "/workspaces/my%20ws/projects/..%2Fx/pipelines/3/actions/12"
+
+
+def test_dot_project_name_is_refused_before_any_request():
+    with pytest.raises(ValidationError) as caught:
+        _buddy.PipelineLocation("acme", "..", 1)
+    assert "project_name" in caught.value.message
+
+
+def test_list_actions_reads_every_page():
+    first = FakeRaw(200, {"actions": [{"id": i, "name": "a%d" % i} for i in range(_buddy.PER_PAGE)]})
+    second = FakeRaw(200, {"actions": [{"id": 999, "name": "last"}]})
+    client, session, _warnings = make_client(first, second)
+    actions = client.list_actions(LOCATION)
+    assert len(actions) == _buddy.PER_PAGE + 1 and actions[-1]["name"] == "last"
+    assert [call[2]["params"]["page"] for call in session.calls] == [1, 2]
+
+
+def test_get_action_returns_none_on_404():
+    client, session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "Action not found"}]}))
+    assert client.get_action(LOCATION, 5) is None
+    assert paths(session) == [("GET", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
+
+
+def test_add_action_posts_once():
+    client, session, _warnings = make_client(FakeRaw(201, {"id": 10, "name": "n", "type": "T"}))
+    assert client.add_action(LOCATION, {"name": "n", "type": "T"})["id"] == 10
+    assert paths(session) == [("POST", "/workspaces/acme/projects/website/pipelines/7/actions")]
+
+
+def test_add_action_after_a_dropped_post_finds_the_committed_action_instead_of_adding_again():
+    listing = FakeRaw(200, {"actions": [{"id": 3, "name": "n", "type": "OLD"}, {"id": 11, "name": "n", "type": "T"}]})
+    client, session, warnings = make_client(dropped_after_send(), listing)
+    added = client.add_action(LOCATION, {"name": "n", "type": "T"}, exclude_ids=[3])
+    assert added["id"] == 11
+    assert [method for method, _path in paths(session)] == ["POST", "GET"]
+    assert "not sent again" in warnings[-1]
+
+
+def test_add_action_ignores_actions_that_existed_before():
+    listing = FakeRaw(200, {"actions": [{"id": 3, "name": "n", "type": "T"}]})
+    client, session, _warnings = make_client(dropped_after_send(), listing, FakeRaw(201, {"id": 12}))
+    assert client.add_action(LOCATION, {"name": "n", "type": "T"}, exclude_ids=[3])["id"] == 12
+    assert [method for method, _path in paths(session)] == ["POST", "GET", "POST"]
+
+
+def test_add_action_after_a_dropped_post_that_did_not_commit_posts_again():
+    client, session, warnings = make_client(dropped_after_send(), FakeRaw(200, {"actions": []}), FakeRaw(201, {"id": 12}))
+    assert client.add_action(LOCATION, {"name": "n", "type": "T"})["id"] == 12
+    assert [method for method, _path in paths(session)] == ["POST", "GET", "POST"]
+    assert "retry 1 of 2" in warnings[0]
+
+
+def test_add_action_gives_up_after_max_retries():
+    script = [requests.exceptions.ReadTimeout("t"), FakeRaw(200, {"actions": []})] * 2
+    client, session, _warnings = make_client(*script, max_retries=1)
+    with pytest.raises(TransportError) as caught:
+        client.add_action(LOCATION, {"name": "n", "type": "T"})
+    assert "not in the pipeline after 1 retries" in caught.value.message
+    assert [method for method, _path in paths(session)] == ["POST", "GET", "POST", "GET"]
+
+
+def test_delete_action_treats_404_as_deleted():
+    client, session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "gone"}]}))
+    client.delete_action(LOCATION, 5)
+    assert paths(session) == [("DELETE", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
+
+
+def test_other_errors_still_raise():
+    client, _session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "Pipeline not found"}]}))
+    with pytest.raises(NotFoundError):
+        client.list_actions(LOCATION)
+
+
+def test_from_params_sends_bearer_token_and_user_agent():
+    params = {"api_url": "https://api.eu.buddy.works", "token": "tok", "validate_certs": False,
+              "request_timeout": 12.5, "max_retries": 1}
+    client = _buddy.BuddyClient.from_params(params)
+    assert client.transport.headers["Authorization"] == "Bearer tok"
+    assert client.transport.headers["User-Agent"].startswith("opsflow.pipelines/")
+    assert client.transport.timeout == 12.5 and client.transport.validate_certs is False
+
+
+def test_connection_table_matches_the_doc_fragment():
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    spec = _buddy.buddy_argument_spec()
+    assert set(documented) == set(spec)
+    for name, entry in spec.items():
+        doc = documented[name]
+        assert doc["type"] == entry["type"], name
+        assert doc.get("required", False) == entry.get("required", False), name
+        assert (doc.get("default") == entry.get("default")), name
+        for variable in entry.get("fallback", (None, []))[1]:
+            assert "E(%s)" % variable in " ".join(doc["description"]), (name, variable)
+        if entry.get("fallback"):
+            assert entry["fallback"][0] is env_fallback
+    assert spec["token"]["no_log"] is True
+
+
+def test_module_options_can_not_shadow_connection_options():
+    with pytest.raises(ValueError):
+        _buddy.buddy_argument_spec(token={"type": "str"})

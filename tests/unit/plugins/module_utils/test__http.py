@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shared transport: retries, waits, error mapping, pagination, path quoting."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+
+import pytest
+import requests
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _http
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
+    FakeRaw,
+    ScriptedSession,
+    connection_refused,
+    dropped_after_send,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
+    ApiError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransportError,
+    ValidationError,
+)
+
+SECRET = "s3cr3t-token-value-never-shown"
+
+
+def make_transport(*script, **kwargs):
+    session = ScriptedSession(*script)
+    sleeps = []
+    warnings = []
+    options = dict(headers={"Authorization": "Bearer " + SECRET}, max_retries=3,
+                   warn=warnings.append, sleep=sleeps.append, clock=lambda: 1000000000.0, session=session)
+    options.update(kwargs)
+    transport = _http.Transport("https://api.example.test/", **options)
+    return transport, session, sleeps, warnings
+
+
+def test_success_returns_response_with_lowercase_headers():
+    transport, session, sleeps, _warnings = make_transport(FakeRaw(200, {"ok": True}, {"X-Rate-Limit-Remaining": "9"}))
+    response = transport.request("GET", "/x")
+    assert response.json == {"ok": True}
+    assert response.headers["x-rate-limit-remaining"] == "9"
+    assert session.calls[0][1] == "https://api.example.test/x"
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_get_is_retried_on_transient_status(status):
+    transport, session, sleeps, warnings = make_transport(FakeRaw(status, {"errors": [{"message": "busy"}]}),
+                                                          FakeRaw(200, {"ok": 1}))
+    assert transport.request("GET", "/x").json == {"ok": 1}
+    assert len(session.calls) == 2
+    assert len(sleeps) == 1 and len(warnings) == 1
+    assert "retry 1 of 3" in warnings[0] and "HTTP %d" % status in warnings[0]
+
+
+def test_retry_after_header_sets_the_wait():
+    transport, _session, sleeps, _warnings = make_transport(FakeRaw(429, headers={"Retry-After": "7"}), FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert sleeps == [7.0]
+
+
+def test_rate_limit_reset_header_sets_the_wait():
+    reset = str(int(1000000000 + 12))
+    transport, _session, sleeps, warnings = make_transport(
+        FakeRaw(429, headers={"X-Rate-Limit-Reset": reset, "X-Rate-Limit-Remaining": "0"}), FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert sleeps == [12.0]
+    assert "as the server asked" in warnings[0]
+
+
+def test_wait_is_capped():
+    transport, _session, sleeps, _warnings = make_transport(FakeRaw(429, headers={"Retry-After": "86400"}), FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert sleeps == [_http.MAX_WAIT]
+
+
+def test_backoff_grows_and_has_jitter_without_headers():
+    transport, _session, sleeps, _warnings = make_transport(FakeRaw(503), FakeRaw(503), FakeRaw(503), FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert len(sleeps) == 3
+    for attempt, delay in enumerate(sleeps, start=1):
+        ceiling = _http.BACKOFF_BASE * 2 ** (attempt - 1)
+        assert ceiling / 2 <= delay <= ceiling
+
+
+def test_retries_are_bounded_and_the_error_says_so():
+    transport, session, sleeps, _warnings = make_transport(*[FakeRaw(503, {"errors": [{"message": "down"}]})] * 4)
+    with pytest.raises(ApiError) as caught:
+        transport.request("GET", "/x")
+    assert len(session.calls) == 4 and len(sleeps) == 3
+    assert caught.value.status == 503
+    assert "gave up after 3 retries" in caught.value.message
+    assert "down" in caught.value.message
+
+
+def test_max_retries_zero_means_one_attempt():
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(429), max_retries=0)
+    with pytest.raises(ApiError):
+        transport.request("GET", "/x")
+    assert len(session.calls) == 1
+
+
+@pytest.mark.parametrize("status,error_class", [(401, AuthenticationError), (403, PermissionDeniedError),
+                                                (404, NotFoundError), (400, ApiError), (500, ApiError)])
+def test_error_status_maps_to_error_class_with_method_path_status_and_message(status, error_class):
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(status, {"errors": [{"message": "nope here"}]}))
+    with pytest.raises(error_class) as caught:
+        transport.request("PATCH", "/workspaces/a/thing", body={"x": 1})
+    message = caught.value.message
+    assert message.startswith("PATCH /workspaces/a/thing failed with HTTP %d: nope here" % status)
+    assert SECRET not in message and SECRET not in json.dumps(caught.value.to_fail_kwargs())
+    assert len(session.calls) == 1
+
+
+def test_auth_errors_tell_what_to_check():
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(401, {"errors": [{"message": "Invalid token"}]}))
+    with pytest.raises(AuthenticationError) as caught:
+        transport.request("GET", "/x")
+    assert "check the token" in caught.value.message
+
+
+@pytest.mark.parametrize("body,expected", [
+    ({"errors": [{"message": "a"}, {"message": "b"}]}, "a; b"),
+    ({"status": 404, "message": "Workflow not found"}, "Workflow not found"),
+    ({"error": "bad thing"}, "bad thing"),
+    ({"error": {"message": "nested"}}, "nested"),
+])
+def test_server_message_shapes(body, expected):
+    assert _http.server_message(_http.Response(400, {}, json.dumps(body))) == expected
+
+
+def test_html_error_page_is_summarised():
+    page = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(500, text=page, headers={"Content-Type": "text/html"}))
+    with pytest.raises(ApiError) as caught:
+        transport.request("GET", "/x")
+    assert "HTML page: 502 Bad Gateway" in caught.value.message
+
+
+def test_get_is_retried_after_connection_errors():
+    transport, session, sleeps, warnings = make_transport(dropped_after_send(), FakeRaw(200, {"ok": 1}))
+    assert transport.request("GET", "/x").json == {"ok": 1}
+    assert len(session.calls) == 2 and len(sleeps) == 1
+    assert "connection dropped" in warnings[0]
+
+
+def test_post_is_not_repeated_after_it_may_have_reached_the_server():
+    transport, session, sleeps, _warnings = make_transport(dropped_after_send(), FakeRaw(201, {}))
+    with pytest.raises(TransportError) as caught:
+        transport.request("POST", "/x", body={}, expected=(201,))
+    assert caught.value.may_have_committed is True
+    assert len(session.calls) == 1 and sleeps == []
+
+
+def test_post_read_timeout_is_uncertain():
+    transport, session, _sleeps, _warnings = make_transport(requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(TransportError) as caught:
+        transport.request("POST", "/x", body={}, expected=(201,))
+    assert caught.value.may_have_committed is True
+    assert "no answer within 30.0 s" in caught.value.message
+    assert len(session.calls) == 1
+
+
+def test_post_is_retried_when_the_connection_was_refused_before_sending():
+    transport, session, sleeps, _warnings = make_transport(connection_refused(), FakeRaw(201, {"id": 1}))
+    assert transport.request("POST", "/x", body={}, expected=(201,)).json == {"id": 1}
+    assert len(session.calls) == 2 and len(sleeps) == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_post_is_retried_when_the_server_refused_it(status):
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(status), FakeRaw(201, {"id": 1}))
+    assert transport.request("POST", "/x", body={}, expected=(201,)).json == {"id": 1}
+    assert len(session.calls) == 2
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_post_gateway_error_is_uncertain(status):
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(status), FakeRaw(201, {"id": 1}))
+    with pytest.raises(TransportError) as caught:
+        transport.request("POST", "/x", body={}, expected=(201,))
+    assert caught.value.may_have_committed is True
+    assert len(session.calls) == 1
+
+
+def test_connection_refused_gives_up_with_a_clear_message():
+    transport, session, _sleeps, _warnings = make_transport(*[connection_refused()] * 4)
+    with pytest.raises(TransportError) as caught:
+        transport.request("GET", "/x")
+    assert "could not connect to https://api.example.test" in caught.value.message
+    assert caught.value.may_have_committed is False
+    assert len(session.calls) == 4
+
+
+def test_body_is_sent_as_json_and_token_only_in_headers():
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(200, {}))
+    transport.request("PATCH", "/x", body={"a": [1, 2]})
+    _method, url, kwargs = session.calls[0]
+    assert json.loads(kwargs["data"]) == {"a": [1, 2]}
+    assert kwargs["headers"]["Content-Type"] == "application/json"
+    assert kwargs["allow_redirects"] is False
+    assert SECRET not in url
+
+
+def pages(*sizes, **kwargs):
+    start = kwargs.get("start", 1)
+    result = []
+    for size in sizes:
+        result.append(FakeRaw(200, {"actions": [{"id": i} for i in range(start, start + size)]}))
+        start += size
+    return result
+
+
+def test_paginate_stops_at_a_short_page_with_one_request():
+    transport, session, _sleeps, _warnings = make_transport(*pages(3))
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=50)] == [1, 2, 3]
+    assert len(session.calls) == 1
+    assert session.calls[0][2]["params"] == {"page": 1, "per_page": 50}
+
+
+def test_paginate_follows_pages_until_a_short_one():
+    transport, session, _sleeps, _warnings = make_transport(*pages(2, 2, 1))
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=2)] == [1, 2, 3, 4, 5]
+    assert [call[2]["params"]["page"] for call in session.calls] == [1, 2, 3]
+
+
+def test_paginate_stops_at_an_empty_page():
+    transport, session, _sleeps, _warnings = make_transport(*pages(2, 0))
+    assert len(transport.paginate("/l", "actions", per_page=2)) == 2
+    assert len(session.calls) == 2
+
+
+def test_paginate_survives_a_server_that_ignores_page():
+    same = {"actions": [{"id": 1}, {"id": 2}]}
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(200, same), FakeRaw(200, same))
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=2)] == [1, 2]
+    assert len(session.calls) == 2
+
+
+def test_paginate_accepts_a_bare_list_or_another_single_key():
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, [{"id": 1}]))
+    assert transport.paginate("/l", "actions") == [{"id": 1}]
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, {"url": "u", "items": [{"id": 1}]}))
+    assert transport.paginate("/l", "actions") == [{"id": 1}]
+
+
+def test_paginate_rejects_an_unexpected_shape():
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, {"a": 1}))
+    with pytest.raises(ApiError) as caught:
+        transport.paginate("/l", "actions")
+    assert "no 'actions' list" in caught.value.message
+
+
+@pytest.mark.parametrize("value,expected", [("my-project", "my-project"), ("../x", "..%2Fx"), ("a/b", "a%2Fb"),
+                                            ("a b?c#d", "a%20b%3Fc%23d"), (12, "12")])
+def test_quote_segment_encodes_everything_that_could_escape(value, expected):
+    assert _http.quote_segment(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", ".", ".."])
+def test_quote_segment_refuses_dot_names(value):
+    with pytest.raises(ValidationError):
+        _http.quote_segment(value, "project_name")
+
+
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"base_url": "ftp://x"}, "api_url must be an http"),
+    ({"base_url": "https://x", "max_retries": -1}, "max_retries"),
+    ({"base_url": "https://x", "timeout": 0}, "request_timeout"),
+])
+def test_bad_settings_fail_before_any_request(kwargs, fragment):
+    base_url = kwargs.pop("base_url")
+    with pytest.raises(ValidationError) as caught:
+        _http.Transport(base_url, {}, session=ScriptedSession(), **kwargs)
+    assert fragment in caught.value.message
