@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
+"""Desired-versus-actual comparison, prediction and secret masking.
+
+One rule decides idempotency everywhere: what the user set must be a subset
+of what the server holds. Keys the server adds and defaults it fills in never
+count as a difference, so a re-run reports ``changed: false``.
+
+Secrets are write-only on the server (a registry ``password`` never comes
+back, an encrypted variable comes back as cipher text), so they are left out
+of the comparison and masked wherever a value leaves the module.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import copy
+from typing import Any, Dict, Iterable, List, Mapping, Set
+
+MASK = "********"
+# Keys whose value is a secret the server never hands back, at any depth.
+WRITE_ONLY_KEYS = frozenset(("password",))
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (list, dict)) and not value)
+
+
+def _scalar_equal(desired: Any, actual: Any) -> bool:
+    # True == 1 in Python, but a boolean and a number are different settings.
+    if isinstance(desired, bool) or isinstance(actual, bool):
+        return isinstance(desired, bool) and isinstance(actual, bool) and desired == actual
+    if isinstance(desired, (int, float)) and isinstance(actual, (int, float)):
+        return desired == actual
+    # "30" and 30 are different settings, even though YAML makes the slip easy.
+    if isinstance(desired, str) or isinstance(actual, str):
+        return isinstance(desired, str) and isinstance(actual, str) and desired == actual
+    return bool(desired == actual)
+
+
+def is_subset(desired: Any, actual: Any) -> bool:
+    """True when every value the user set is already held by the server.
+
+    - dicts: each desired key must match the actual value; extra actual keys are ignored.
+      A desired ``None``, ``[]`` or ``{}`` also matches a key the server left out.
+    - lists: same length, compared item by item in order, each desired item a subset of
+      the actual one (so lists of scalars compare exactly).
+    - scalars: equal, with booleans never equal to numbers.
+    """
+    if isinstance(desired, Mapping):
+        if not isinstance(actual, Mapping):
+            return False
+        for key, value in desired.items():
+            if key not in actual or actual[key] is None:
+                if not _is_empty(value):
+                    return False
+                continue
+            if not is_subset(value, actual[key]):
+                return False
+        return True
+    if isinstance(desired, list):
+        if actual is None:
+            return not desired
+        if not isinstance(actual, list) or len(desired) != len(actual):
+            return False
+        return all(is_subset(want, have) for want, have in zip(desired, actual))
+    if desired is None:
+        return actual is None
+    return _scalar_equal(desired, actual)
+
+
+def differing_keys(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> List[str]:
+    """Top-level keys of ``desired`` whose value the server does not hold yet, in desired order."""
+    return [key for key in desired if not is_subset({key: desired[key]}, actual)]
+
+
+def merge_into(actual: Any, desired: Any) -> Any:
+    """What the server should hold after ``desired`` is written over ``actual``.
+
+    Used to predict the result in check mode and to show a readable diff:
+    nested dicts merge, lists of equal length merge item by item (so keys the
+    server added stay visible), anything else is replaced by the desired value.
+    """
+    if isinstance(desired, Mapping) and isinstance(actual, Mapping):
+        merged = copy.deepcopy(dict(actual))
+        for key, value in desired.items():
+            merged[key] = merge_into(actual.get(key), value)
+        return merged
+    if isinstance(desired, list) and isinstance(actual, list) and len(desired) == len(actual):
+        return [merge_into(have, want) for have, want in zip(actual, desired)]
+    return copy.deepcopy(desired)
+
+
+def prune_none(value: Any) -> Any:
+    """Drop ``None`` values from dicts, recursively.
+
+    Ansible fills every sub-option the user left out with ``None``; those mean
+    "not set", so they are neither sent nor compared.
+    """
+    if isinstance(value, Mapping):
+        return dict((key, prune_none(item)) for key, item in value.items() if item is not None)
+    if isinstance(value, list):
+        return [prune_none(item) for item in value]
+    return value
+
+
+def _is_secret_holder(value: Mapping[str, Any]) -> bool:
+    # A variable (action, sandbox spec, ...) with encrypted: true holds a secret value.
+    return value.get("encrypted") is True and "value" in value
+
+
+def without_write_only(value: Any) -> Any:
+    """A copy without the values the server never hands back in clear, for comparison."""
+    if isinstance(value, Mapping):
+        secret_holder = _is_secret_holder(value)
+        return dict((key, without_write_only(item)) for key, item in value.items()
+                    if key not in WRITE_ONLY_KEYS and not (secret_holder and key == "value"))
+    if isinstance(value, list):
+        return [without_write_only(item) for item in value]
+    return value
+
+
+def has_write_only(value: Any) -> bool:
+    """True when ``value`` holds a secret that can't be compared with the server's copy."""
+    if isinstance(value, Mapping):
+        if _is_secret_holder(value) and value.get("value") is not None:
+            return True
+        return any((key in WRITE_ONLY_KEYS and item is not None) or has_write_only(item)
+                   for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_write_only(item) for item in value)
+    return False
+
+
+def secret_values(value: Any) -> Set[str]:
+    """Every secret string in ``value``, to hand to Ansible's no_log filter."""
+    found: Set[str] = set()
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(item, str) and item and (key in WRITE_ONLY_KEYS
+                                                   or (key == "value" and _is_secret_holder(value))):
+                found.add(item)
+            else:
+                found.update(secret_values(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.update(secret_values(item))
+    return found
+
+
+def mask_secrets(value: Any) -> Any:
+    """A copy safe to return or show: write-only keys and encrypted variable values masked."""
+    if isinstance(value, Mapping):
+        secret_holder = _is_secret_holder(value)
+        masked: Dict[str, Any] = {}
+        for key, item in value.items():
+            if (key in WRITE_ONLY_KEYS or (secret_holder and key == "value")) and item is not None:
+                masked[key] = MASK
+            else:
+                masked[key] = mask_secrets(item)
+        return masked
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
+
+
+def without_keys(value: Mapping[str, Any], keys: Iterable[str]) -> Dict[str, Any]:
+    """A shallow copy of ``value`` without ``keys``."""
+    drop = set(keys)
+    return dict((key, item) for key, item in value.items() if key not in drop)
+
+
+def compared_view(value: Mapping[str, Any], keys: Iterable[str]) -> Dict[str, Any]:
+    """The masked values of ``keys`` only: one side of a diff of the compared fields."""
+    return mask_secrets(dict((key, copy.deepcopy(value.get(key))) for key in keys))
