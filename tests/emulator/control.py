@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) opsflow maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Stdlib client for tests: start/stop the emulator and drive its ``/_emulator/`` control API.
+
+Test tooling only. Typical use::
+
+    with EmulatorProcess() as emulator:
+        control = EmulatorControl(emulator.url)
+        control.reset()
+        ...  # run something against emulator.url with token EmulatorProcess.BUDDY_TOKEN
+        assert control.count(method="POST", path=r"/actions$") == 1
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any, Dict, List, Optional, Sequence
+from urllib.error import HTTPError
+from urllib.parse import quote
+from urllib.request import Request, urlopen
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = os.path.join(HERE, "server.py")
+WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
+
+BUDDY_TOKEN = "emulator-buddy-token"
+BUDDY_READONLY_TOKEN = "emulator-readonly-token"
+BLINK_API_KEY = "emulator-blink-key"
+BLINK_READONLY_KEY = "emulator-blink-viewer-key"
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start, or a control call failed."""
+
+
+class EmulatorProcess:
+    """The emulator as a child process on a free loopback port.
+
+    ``args`` are extra ``server.py`` options (e.g. ``["--page-size", "2"]``). The server's stderr
+    goes to a temporary file, readable with ``stderr_text()`` when something goes wrong.
+    """
+
+    BUDDY_TOKEN = BUDDY_TOKEN
+    BLINK_API_KEY = BLINK_API_KEY
+
+    def __init__(self, args: Sequence[str] = (), python: Optional[str] = None, start_timeout: float = 15.0) -> None:
+        self.args = list(args)
+        self.python = python or sys.executable
+        self.start_timeout = start_timeout
+        self.url = ""
+        self._proc: Optional["subprocess.Popen[bytes]"] = None
+        self._stderr: Optional[Any] = None
+
+    def start(self) -> "EmulatorProcess":
+        if self._proc is not None:
+            return self
+        self._stderr = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            [self.python, SERVER, "--port", "0"] + self.args,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+        )
+        self.url = self._read_url()
+        return self
+
+    def _read_url(self) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        deadline = time.monotonic() + self.start_timeout
+        buffer = b""
+        while time.monotonic() < deadline:
+            ready, _w, _x = select.select([self._proc.stdout], [], [], 0.1)
+            if ready:
+                chunk = os.read(self._proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buffer += chunk
+                match = re.search(rb"EMULATOR_URL=(\S+)\n", buffer)
+                if match:
+                    return match.group(1).decode("ascii")
+            elif self._proc.poll() is not None:
+                break
+        self.stop()
+        raise EmulatorError("emulator did not start: %s" % self.stderr_text().strip()[-2000:])
+
+    def stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", errors="replace")
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> Optional[int]:
+        """SIGTERM, wait, SIGKILL as a last resort; returns the exit code."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        return proc.returncode
+
+    def __enter__(self) -> "EmulatorProcess":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class EmulatorControl:
+    """Client of the control API of a running emulator at ``url``."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = Request(self.url + "/_emulator" + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urlopen(request, timeout=self.timeout) as response:  # nosec - loopback test server
+                raw = response.read()
+        except HTTPError as exc:
+            raise EmulatorError("%s /_emulator%s -> %s: %s" % (method, path, exc.code, exc.read().decode("utf-8", "replace")))
+        return json.loads(raw.decode("utf-8")) if raw else None
+
+    # --- state ------------------------------------------------------------------------------
+    def health(self) -> Dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def config(self) -> Dict[str, Any]:
+        return self._call("GET", "/config")
+
+    def state(self) -> Dict[str, Any]:
+        """Everything the emulator holds, including ``_secrets`` and ``_counters``."""
+        return self._call("GET", "/state")
+
+    def reset(self, seed: Any = None) -> None:
+        """Fresh state (None = the server's start-up seed; 'default', 'empty' or a seed dict).
+
+        Also clears the request log and the faults.
+        """
+        self._call("POST", "/reset", {} if seed is None else {"seed": seed})
+
+    def seed(self, data: Dict[str, Any]) -> None:
+        """Merge a seed into the current state (actions are appended)."""
+        self._call("POST", "/seed", data)
+
+    def seed_actions(self, ws: str, project: str, pipeline_id: int, actions: List[Dict[str, Any]]) -> None:
+        """Append stored actions to one pipeline (shortcut for ``seed``)."""
+        self.seed({"workspaces": {ws: {"projects": {project: {"pipelines": {str(pipeline_id): {"actions": actions}}}}}}})
+
+    def pipeline(self, ws: str, project: str, pipeline_id: int) -> Dict[str, Any]:
+        """The stored pipeline (from state, not the public API); KeyError when missing."""
+        return self.state()["workspaces"][ws]["projects"][project]["pipelines"][str(pipeline_id)]
+
+    def actions(self, ws: str, project: str, pipeline_id: int) -> List[Dict[str, Any]]:
+        """Stored actions of a pipeline in order (from state, not the public API)."""
+        return self.pipeline(ws, project, pipeline_id).get("actions", [])
+
+    def action_secrets(self, action_id: int) -> Dict[str, Any]:
+        """Write-only fields last sent for an action (e.g. ``password``)."""
+        return self.state().get("_secrets", {}).get("actions", {}).get(str(action_id), {})
+
+    # --- request log ------------------------------------------------------------------------
+    def requests(self, since_seq: int = 0) -> List[Dict[str, Any]]:
+        return self._call("GET", "/requests?since=%d" % since_seq)["requests"]
+
+    def last_seq(self) -> int:
+        return self._call("GET", "/requests?since=%d" % (2 ** 62))["last_seq"]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def find(self, method: Optional[str] = None, path: Optional[str] = None, since_seq: int = 0,
+             status: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Logged requests by method and by a regex searched in the path."""
+        found = []
+        for entry in self.requests(since_seq):
+            if method is not None and entry["method"] != method.upper():
+                continue
+            if path is not None and not re.search(path, entry["path"]):
+                continue
+            if status is not None and entry["status"] != status:
+                continue
+            found.append(entry)
+        return found
+
+    def count(self, method: Optional[str] = None, path: Optional[str] = None, since_seq: int = 0,
+              status: Optional[int] = None) -> int:
+        return len(self.find(method=method, path=path, since_seq=since_seq, status=status))
+
+    def writes(self, since_seq: int = 0, path: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Logged POST / PATCH / PUT / DELETE requests."""
+        return [entry for entry in self.find(path=path, since_seq=since_seq) if entry["method"] in WRITE_METHODS]
+
+    # --- faults -----------------------------------------------------------------------------
+    def add_fault(self, **spec: Any) -> Dict[str, Any]:
+        """Add one fault, e.g. ``add_fault(kind="status", status=503, method="GET", path=r"/actions")``."""
+        return self._call("POST", "/faults", spec)["fault"]
+
+    def faults(self) -> List[Dict[str, Any]]:
+        """Faults not yet used up."""
+        return self._call("GET", "/faults")["faults"]
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+
+def actions_path(ws: str, project: str, pipeline_id: int) -> str:
+    """The public API path of a pipeline's actions, segments percent-encoded."""
+    return "/workspaces/%s/projects/%s/pipelines/%d/actions" % (quote(ws, safe=""), quote(project, safe=""), pipeline_id)
+
+
+def filler_actions(count: int, prefix: str = "filler", atype: str = "BUILD") -> List[Dict[str, Any]]:
+    """``count`` simple actions to seed, e.g. to push a later action onto the next page."""
+    return [{"name": "%s-%d" % (prefix, index), "type": atype} for index in range(1, count + 1)]
