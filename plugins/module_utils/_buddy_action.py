@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BuddyClient, PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import (
     MASK,
+    WRITE_ONLY_KEYS,
     compared_view,
     differing_keys,
     has_write_only,
@@ -281,7 +282,7 @@ def _normalise_integration(value: Any) -> Dict[str, Any]:
 
 
 def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool) -> None:
-    """Fail, naming the options, when ``fields`` don't fit a modelled type.
+    """Fail, naming every offending option, when ``fields`` don't fit a modelled type.
 
     ``full`` also checks required options; that is done when the task names
     the type (it then describes the whole action), not when the type is only
@@ -290,28 +291,33 @@ def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool
     action_type = MODELLED_TYPES.get(type_name)
     if action_type is None:
         return
+    problems: List[str] = []
+    named: List[str] = []
     foreign = [option for option in TYPE_FIELD_OPTIONS if option in fields and option not in action_type.options]
     if foreign:
-        raise ValidationError("%s not apply to type %s: %s" % (
+        problems.append("%s not apply to type %s: %s" % (
             "option does" if len(foreign) == 1 else "options do", type_name,
-            "; ".join("%s (an option of %s)" % (option, ", ".join(_owners(option))) for option in foreign)),
-            options=foreign)
+            ", ".join("%s (an option of %s)" % (option, ", ".join(_owners(option))) for option in foreign)))
+        named.extend(foreign)
     if full:
         missing = [option for option in action_type.required if option not in fields]
         if missing:
-            raise ValidationError("type %s requires %s: %s" % (
-                type_name, "this option" if len(missing) == 1 else "these options", ", ".join(missing)),
-                options=missing)
+            problems.append("type %s requires %s: %s" % (
+                type_name, "this option" if len(missing) == 1 else "these options", ", ".join(missing)))
+            named.extend(missing)
     for option, allowed in action_type.choices.items():
         if option in fields and fields[option] not in allowed:
-            raise ValidationError("value of %s must be one of %s for type %s, got %s" % (
-                option, ", ".join(allowed), type_name, fields[option]), options=[option])
+            problems.append("value of %s must be one of %s for type %s, got %s" % (
+                option, ", ".join(allowed), type_name, fields[option]))
+            named.append(option)
     if type_name == "SANDBOX_CREATE" and full:
         source = fields.get("from")
         needed = SANDBOX_SOURCE_NEEDS.get(source) if source else None
         if needed and needed not in fields:
-            raise ValidationError("type SANDBOX_CREATE with from: %s requires %s" % (source, needed),
-                                  options=[needed])
+            problems.append("type SANDBOX_CREATE with from: %s requires %s" % (source, needed))
+            named.append(needed)
+    if problems:
+        raise ValidationError("; ".join(problems), options=named)
 
 
 def check_first_failure(trigger_time: Optional[str], fields: Mapping[str, Any]) -> None:
@@ -413,6 +419,29 @@ def find_action(client: BuddyClient, location: PipelineLocation, action_id: Opti
     return (matches[0] if matches else None), actions
 
 
+# Keys a short list entry carries; an entry with nothing beyond them is not the whole action.
+SHORT_ENTRY_KEYS = frozenset(("url", "html_url", "id", "name", "type", "trigger_time", "run_next", "disabled",
+                              "last_execution_status"))
+
+
+def is_short_entry(entry: Mapping[str, Any]) -> bool:
+    return set(entry) <= SHORT_ENTRY_KEYS
+
+
+def complete_entry(client: BuddyClient, location: PipelineLocation, entry: Dict[str, Any],
+                   compared: Sequence[str] = ()) -> Optional[Dict[str, Any]]:
+    """The whole action behind a list entry.
+
+    Lists may hold short entries (id, name, type and a few more). Comparing a
+    field such an entry leaves out would report a false change, and returning
+    it would hide the action's settings, so the action is then read once more
+    (None if it vanished meanwhile). A list of whole actions costs no request.
+    """
+    if not is_short_entry(entry) and all(key in entry for key in compared):
+        return entry
+    return client.get_action(location, entry["id"])
+
+
 def predecessor_id(actions: Sequence[Mapping[str, Any]], action_id: Any) -> Optional[int]:
     """The id of the action just before ``action_id`` in pipeline order (None when it is first)."""
     previous = None
@@ -446,8 +475,9 @@ def _result(changed: bool, action: Optional[Mapping[str, Any]], diff: Optional[D
 
 
 def _predicted_new(payload: Mapping[str, Any]) -> Dict[str, Any]:
-    # What an add would leave on the server, as far as it is known before the server answers.
-    return without_keys(without_write_only(payload), ("after_action_id",))
+    # What an add would leave on the server, as far as it is known before the server answers:
+    # write-only keys never come back, encrypted values come back masked.
+    return mask_secrets(without_keys(payload, ("after_action_id",) + tuple(WRITE_ONLY_KEYS)))
 
 
 def ensure_absent(client: BuddyClient, location: PipelineLocation, request: ActionRequest,
@@ -473,7 +503,10 @@ def _add(client: BuddyClient, location: PipelineLocation, request: ActionRequest
     payload = request.add_payload(request.after_action_id)
     predicted = _predicted_new(payload)
     action = predicted if check_mode else client.add_action(location, payload)
-    return _result(True, action, {"before": {}, "after": mask_secrets(predicted)}, want_diff)
+    diff_after = mask_secrets(without_keys(payload, ("after_action_id",)))
+    if request.after_action_id is not None:
+        diff_after["after_action_id"] = request.after_action_id
+    return _result(True, action, {"before": {}, "after": diff_after}, want_diff)
 
 
 def _recreate(client: BuddyClient, location: PipelineLocation, request: ActionRequest, found: Dict[str, Any],
@@ -515,7 +548,7 @@ def plan_update(request: ActionRequest, found: Mapping[str, Any],
     changed_keys = differing_keys(comparable, found)
     if request.update_password == "always":
         changed_keys += [key for key in request.fields
-                         if key not in changed_keys and has_write_only(request.fields[key])]
+                         if key not in changed_keys and has_write_only({key: request.fields[key]})]
     payload = dict((key, copy.deepcopy(request.fields[key])) for key in request.fields if key in changed_keys)
     if request.after_action_id is not None and actions is not None:
         if predecessor_id(actions, found["id"]) != request.after_action_id:
@@ -529,6 +562,8 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
     need_list = request.after_action_id is not None
     found, actions = find_action(client, location, request.action_id,
                                  None if request.action_id is not None else request.name, need_list)
+    if found is not None and actions is not None:
+        found = complete_entry(client, location, found, list(without_write_only(request.fields)))
     if found is None:
         return _add(client, location, request, actions, check_mode, want_diff)
 
@@ -575,13 +610,17 @@ def ensure_action(client: BuddyClient, params: Mapping[str, Any], check_mode: bo
 
 
 def action_info(client: BuddyClient, params: Mapping[str, Any]) -> Dict[str, Any]:
-    """buddy_action_info's logic: the matching actions, secrets masked."""
+    """buddy_action_info's logic: the matching whole actions, in pipeline order, secrets masked."""
     location = PipelineLocation.from_params(params)
     if params.get("action_id") is not None:
         action = client.get_action(location, params["action_id"])
-        actions = [action] if action is not None else []
+        found = [action] if action is not None else []
     else:
-        actions = client.list_actions(location)
-        if params.get("name") is not None:
-            actions = [action for action in actions if action.get("name") == params["name"]]
-    return dict(changed=False, actions=[mask_secrets(action) for action in actions])
+        found = []
+        for entry in client.list_actions(location):
+            if params.get("name") is not None and entry.get("name") != params["name"]:
+                continue
+            action = complete_entry(client, location, entry)
+            if action is not None:
+                found.append(action)
+    return dict(changed=False, actions=[mask_secrets(action) for action in found])
