@@ -181,9 +181,15 @@ class Transport:
         self.retries_made = 0
 
     def request(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None,
-                body: Any = None, expected: Sequence[int] = (200,)) -> Response:
-        """Send one call, repeating it only where that is safe; raise on anything unexpected."""
+                body: Any = None, expected: Sequence[int] = (200,),
+                refused_statuses: Optional[Sequence[int]] = None) -> Response:
+        """Send one call, repeating it only where that is safe; raise on anything unexpected.
+
+        ``refused_statuses`` narrows which answers prove a POST was not acted on
+        (default 429 and 503), for calls where even that is not certain.
+        """
         method = method.upper()
+        refused = REFUSED_STATUSES if refused_statuses is None else frozenset(refused_statuses)
         safe_to_repeat = method in IDEMPOTENT_METHODS
         attempt = 0
         while True:
@@ -206,7 +212,7 @@ class Transport:
                 return response
             message = server_message(response)
             if response.status in RETRY_STATUSES:
-                if not safe_to_repeat and response.status not in REFUSED_STATUSES:
+                if not safe_to_repeat and response.status not in refused:
                     # A gateway error: the backend may have acted on the POST before it failed.
                     raise TransportError(method, path, "HTTP %s%s" % (response.status, ": " + message if message else ""),
                                          may_have_committed=True, status=response.status)
