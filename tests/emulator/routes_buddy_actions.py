@@ -150,4 +150,3 @@ def register(app: Emulator) -> None:
     app.route("GET", ACTION, get_action)
     app.route("PATCH", ACTION, update_action)
     app.route("DELETE", ACTION, delete_action)
-
