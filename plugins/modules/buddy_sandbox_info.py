@@ -1,0 +1,251 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: buddy_sandbox_info
+short_description: List a Buddy.works project's sandboxes, or look one up
+version_added: 0.1.0
+description:
+  - Lists the sandboxes of a project (C(GET /workspaces/{workspace}/sandboxes?project_name=...), every page), or
+    looks one up by its O(identifier) or its O(id).
+  - Returns each sandbox with its status, setup and app status, endpoints (with their URLs), tags and apps.
+  - Never changes anything.
+author:
+  - opsflow maintainers
+extends_documentation_fragment:
+  - opsflow.pipelines._buddy
+  - opsflow.pipelines._attributes
+  - opsflow.pipelines._attributes.BUDDY
+  - opsflow.pipelines._attributes.INFO_MODULE
+options:
+  workspace:
+    description: The workspace's URL handle (its domain), for example V(my-company).
+    type: str
+    required: true
+  project_name:
+    description:
+      - The project's name ID. Required unless O(id) is given.
+      - Sandboxes are listed per project; a look-up by O(id) does not need the project.
+    type: str
+  identifier:
+    description:
+      - The sandbox's human-readable identifier within the project (the C(identifier) set when it was created).
+      - Found in the project's list, then read in full. RV(sandboxes) is empty when there is no such sandbox.
+    type: str
+  id:
+    description:
+      - The sandbox's ID (for example V(j7vavf8gd3oce)). One request.
+      - RV(sandboxes) is empty when there is no sandbox with this ID.
+    type: str
+  details:
+    description:
+      - Read every listed sandbox in full (one C(GET) per sandbox whose list entry lacks details).
+      - The list answer holds only the ID, identifier, name and status of each sandbox; with V(false), that
+        is what is returned, in one request per page.
+    type: bool
+    default: true
+  include_snapshots:
+    description:
+      - Add each returned sandbox's snapshots (C(GET .../sandboxes/{id}/snapshots), one request per sandbox) as
+        its C(snapshots) list.
+      - Off by default so that a listing costs no more requests than it needs.
+    type: bool
+    default: false
+notes:
+  - The token needs the E(SANDBOX_INFO) scope.
+  - Requests made (with pages of 50 sandboxes) are one per page of the list, plus one per listed sandbox with
+    O(details), plus one per returned sandbox with O(include_snapshots). A look-up by O(id) is one request,
+    plus one with O(include_snapshots).
+seealso:
+  - module: opsflow.pipelines.buddy_pipeline_run
+  - name: Buddy.works API, sandboxes
+    description: List, get and manage sandboxes.
+    link: https://buddy.works/docs/api/sandboxes/list
+'''
+
+EXAMPLES = r'''
+- name: List the project's sandboxes
+  opsflow.pipelines.buddy_sandbox_info:
+    workspace: my-company
+    project_name: website
+  register: listing
+
+- name: Names and statuses
+  ansible.builtin.debug:
+    msg: "{{ listing.sandboxes | map(attribute='identifier') | zip(listing.sandboxes | map(attribute='status')) }}"
+
+- name: Look up the review sandbox with its snapshots
+  opsflow.pipelines.buddy_sandbox_info:
+    workspace: my-company
+    project_name: website
+    identifier: review-123
+    include_snapshots: true
+  register: review
+
+- name: Show its endpoint URLs
+  ansible.builtin.debug:
+    msg: "{{ review.sandboxes[0].endpoints | map(attribute='endpoint_url') }}"
+  when: review.sandboxes | length > 0
+
+- name: Wait until the sandbox runs and its setup is done
+  opsflow.pipelines.buddy_sandbox_info:
+    workspace: my-company
+    id: j7vavf8gd3oce
+  register: sandbox
+  until: >-
+    sandbox.sandboxes | length > 0 and sandbox.sandboxes[0].status == 'RUNNING'
+    and sandbox.sandboxes[0].setup_status == 'SUCCESS'
+  retries: 60
+  delay: 5
+'''
+
+RETURN = r'''
+sandboxes:
+  description:
+    - The sandboxes found, as the API returns them. Empty when none matched.
+    - Each endpoint carries its public URL as C(endpoint_url) (copied up from C(http.endpoint_url) when the server
+      puts it there).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The sandbox's ID.
+      type: str
+      sample: j7vavf8gd3oce
+    identifier:
+      description: The sandbox's human-readable identifier within its project.
+      type: str
+      sample: review-123
+    name:
+      description: The sandbox's name.
+      type: str
+    status:
+      description: V(STARTING), V(RUNNING), V(STOPPING), V(STOPPED), V(FAILED) or V(RESTORING).
+      type: str
+      sample: RUNNING
+    setup_status:
+      description: V(INPROGRESS), V(SUCCESS), V(FAILED) or V(STALE).
+      type: str
+      sample: SUCCESS
+    app_status:
+      description: V(NONE), V(RUNNING), V(ENDED) or V(FAILED). Only with O(details).
+      type: str
+      sample: RUNNING
+    os:
+      description: The operating system. Only with O(details).
+      type: str
+      sample: ubuntu:24.04
+    resources:
+      description: CPU x RAM. Only with O(details).
+      type: str
+      sample: 2x4
+    tags:
+      description: The sandbox's tags. Only with O(details).
+      type: list
+      elements: str
+    apps:
+      description: The sandbox's apps, each with its C(command) and C(app_status). Only with O(details).
+      type: list
+      elements: dict
+    endpoints:
+      description: The sandbox's endpoints. Only with O(details).
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: The endpoint's name.
+          type: str
+        endpoint:
+          description: The port (or host:port) inside the sandbox.
+          type: str
+        type:
+          description: V(HTTP), V(TLS) or V(TCP).
+          type: str
+        endpoint_url:
+          description: The public URL of the endpoint.
+          type: str
+          sample: https://www-review-123.sandbox.example
+    project:
+      description: The project the sandbox belongs to (C(name), C(display_name), C(url), C(html_url)).
+      type: dict
+    url:
+      description: The sandbox's API URL.
+      type: str
+    html_url:
+      description: The sandbox's page in Buddy.
+      type: str
+    snapshots:
+      description: The sandbox's snapshots (C(id), C(name), C(status), C(create_date), ...). Only with
+        O(include_snapshots).
+      type: list
+      elements: dict
+  sample:
+    - id: j7vavf8gd3oce
+      identifier: review-123
+      name: Review 123
+      status: RUNNING
+      setup_status: SUCCESS
+      app_status: RUNNING
+      os: ubuntu:24.04
+      resources: 2x4
+      tags: [review]
+      apps:
+        - id: a1b2c3d
+          command: npm start
+          app_status: RUNNING
+      endpoints:
+        - name: www
+          endpoint: "80"
+          type: HTTP
+          region: EU
+          endpoint_url: https://www-review-123-website-my-company.eu-1.buddy.app
+      url: https://api.buddy.works/workspaces/my-company/sandboxes/j7vavf8gd3oce
+      html_url: https://app.buddy.works/my-company/website/sandboxes/j7vavf8gd3oce
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_runs import (
+    BuddyRunsClient,
+    find_sandboxes,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+
+OPTIONS = dict(
+    workspace=dict(type="str", required=True),
+    project_name=dict(type="str"),
+    identifier=dict(type="str"),
+    id=dict(type="str"),
+    details=dict(type="bool", default=True),
+    include_snapshots=dict(type="bool", default=False),
+)
+
+
+def run(module, client):
+    params = module.params
+    sandboxes = find_sandboxes(client, params["workspace"], project_name=params["project_name"],
+                               identifier=params["identifier"], sandbox_id=params["id"],
+                               details=params["details"], include_snapshots=params["include_snapshots"])
+    return dict(changed=False, sandboxes=sandboxes)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=buddy_argument_spec(**OPTIONS),
+        required_one_of=[("project_name", "id")],
+        mutually_exclusive=[("id", "identifier")],
+        supports_check_mode=True,
+    )
+    run_module(module, run, BuddyRunsClient.from_module)
+
+
+if __name__ == "__main__":
+    main()
