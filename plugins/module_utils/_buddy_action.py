@@ -562,7 +562,8 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
     need_list = request.after_action_id is not None
     found, actions = find_action(client, location, request.action_id,
                                  None if request.action_id is not None else request.name, need_list)
-    if found is not None and actions is not None:
+    if found is not None and actions is not None and request.type in (None, found.get("type")):
+        # (An action of another type is replaced or refused whole: its entry is enough.)
         found = complete_entry(client, location, found, list(without_write_only(request.fields)))
     if found is None:
         return _add(client, location, request, actions, check_mode, want_diff)

@@ -1,0 +1,682 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""buddy_action's model and logic: validation before any request, look-up, compare, decide, write.
+
+The client is an in-memory stand-in that behaves like the API where it matters (server
+defaults, enriched nested objects, write-only secrets, short list entries, placement), or a
+``Mock(spec=BuddyClient)`` where only the calls count.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import copy
+from unittest.mock import Mock
+
+import pytest
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_action as model
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BuddyClient, PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
+    ApiError,
+    OpsflowError,
+    ValidationError,
+)
+
+LOCATION = PipelineLocation("acme", "website", 7)
+SHORT_KEYS = ("url", "html_url", "id", "name", "type", "trigger_time", "run_next", "disabled", "last_execution_status")
+WRITE_CALLS = ("add_action", "edit_action", "delete_action")
+
+
+class FakeBuddy:
+    """One pipeline's actions, kept like the server keeps them; every call is recorded."""
+
+    def __init__(self, actions=(), short_list=False):
+        self.actions = []
+        self.secrets = {}
+        self.calls = []
+        self.short_list = short_list
+        self.next_id = 100
+        for action in actions:
+            self._store(copy.deepcopy(action), None)
+
+    # --- what the server does to what it stores -------------------------------------------
+    def _store(self, fields, after):
+        fields = copy.deepcopy(fields)
+        fields.pop("after_action_id", None)
+        action_id = fields.pop("id", None)
+        if action_id is None:
+            action_id = self.next_id
+            self.next_id += 1
+        password = fields.pop("password", None)
+        if password is not None:
+            self.secrets[action_id] = password
+        stored = {"id": action_id, "url": "https://api.example.test/actions/%s" % action_id,
+                  "trigger_time": "ON_EVERY_EXECUTION", "run_next": "WAIT_ON_SUCCESS", "disabled": False,
+                  "last_execution_status": "INITIAL", "pipeline": {"id": 7, "name": "Deploy"}}
+        stored.update(fields)
+        self._enrich(stored)
+        self._place(stored, after)
+        return stored
+
+    @staticmethod
+    def _enrich(stored):
+        if stored.get("type") == "RUN_DOCKER_CONTAINER":
+            stored.setdefault("shell", "SH")
+            stored.setdefault("docker_image_tag", "latest")
+        if isinstance(stored.get("integration"), dict):
+            stored["integration"] = dict(stored["integration"], hash_id=stored["integration"]["identifier"],
+                                         name="An integration", type="AMAZON")
+        for variable in stored.get("variables") or []:
+            variable.setdefault("type", "VAR")
+            variable.setdefault("encrypted", False)
+            variable.setdefault("settable", False)
+            if variable["encrypted"] and not str(variable.get("value", "")).startswith("secure!"):
+                variable["value"] = "secure!" + str(len(variable.get("value", "")))
+        for target in stored.get("targets") or []:
+            target.setdefault("scope", "ANY")
+            target.setdefault("type", "MATCH")
+
+    def _index(self, action_id):
+        for index, action in enumerate(self.actions):
+            if action["id"] == action_id:
+                return index
+        return -1
+
+    def _place(self, stored, after):
+        if after is None:
+            self.actions.append(stored)
+        else:
+            self.actions.insert(self._index(after) + 1, stored)
+
+    def by_id(self, action_id):
+        return self.actions[self._index(action_id)] if self._index(action_id) >= 0 else None
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if call[0] in WRITE_CALLS]
+
+    # --- BuddyClient ---------------------------------------------------------------------
+    def list_actions(self, location):
+        self.calls.append(("list_actions",))
+        actions = copy.deepcopy(self.actions)
+        if self.short_list:
+            actions = [dict((key, action[key]) for key in SHORT_KEYS if key in action) for action in actions]
+        return actions
+
+    def get_action(self, location, action_id):
+        self.calls.append(("get_action", action_id))
+        found = self.by_id(action_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    def add_action(self, location, payload, exclude_ids=()):
+        self.calls.append(("add_action", copy.deepcopy(payload), tuple(exclude_ids)))
+        return copy.deepcopy(self._store(payload, payload.get("after_action_id")))
+
+    def edit_action(self, location, action_id, payload):
+        self.calls.append(("edit_action", action_id, copy.deepcopy(payload)))
+        stored = self.by_id(action_id)
+        fields = copy.deepcopy(payload)
+        after = fields.pop("after_action_id", None)
+        password = fields.pop("password", None)
+        if password is not None:
+            self.secrets[action_id] = password
+        stored.update(fields)
+        self._enrich(stored)
+        if after is not None:
+            self.actions.pop(self._index(action_id))
+            self._place(stored, after)
+        return copy.deepcopy(stored)
+
+    def delete_action(self, location, action_id):
+        self.calls.append(("delete_action", action_id))
+        index = self._index(action_id)
+        if index >= 0:
+            self.actions.pop(index)
+
+
+def params(**overrides):
+    """Module params as AnsibleModule hands them over: every option present, unset ones None."""
+    values = dict((name, None) for name in model.action_argument_spec())
+    values.update(workspace="acme", project_name="website", pipeline_id=7, state="present", recreate=False,
+                  update_password="on_create")
+    values.update(overrides)
+    return values
+
+
+DOCKER = dict(name="Run tests", type="RUN_DOCKER_CONTAINER", docker_image_name="library/python",
+              docker_image_tag="3.12", execute_commands=["pytest"])
+MANAGE = dict(name="Stop sandboxes", type="SANDBOX_MANAGE", operation="STOP",
+              targets=[{"identifier": "preview", "scope": None, "type": None, "tags": None}])
+BLACKFIRE = dict(name="Profile", type="BLACKFIRE_PYTHON", version="3.12", integration="bf1",
+                 execute_commands=["blackfire run python app.py"])
+CREATE = dict(name="Create sandbox", type="SANDBOX_CREATE", **{"from": "SCRATCH"})
+CREATE["spec"] = {"identifier": "preview", "os": "ubuntu:24.04"}
+
+
+def existing(**fields):
+    action = {"id": 10, "name": "Build", "type": "BUILD"}
+    action.update(fields)
+    return action
+
+
+def ensure(client, check_mode=False, diff=True, **overrides):
+    return model.ensure_action(client, params(**overrides), check_mode=check_mode, want_diff=diff)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: fails before any request
+# ---------------------------------------------------------------------------------------------
+
+def no_request_client():
+    return Mock(spec=BuddyClient)
+
+
+@pytest.mark.parametrize("overrides, fragment, options", [
+    (dict(BLACKFIRE, version=None), "type BLACKFIRE_PYTHON requires this option: version", ["version"]),
+    (dict(BLACKFIRE, version=None, integration=None, execute_commands=None),
+     "requires these options: execute_commands, version, integration", ["execute_commands", "version", "integration"]),
+    (dict(MANAGE, targets=None), "type SANDBOX_MANAGE requires this option: targets", ["targets"]),
+    (dict(BLACKFIRE, operation="START"), "option does not apply to type BLACKFIRE_PYTHON: operation (an option of "
+     "SANDBOX_MANAGE)", ["operation"]),
+    (dict(MANAGE, docker_image_name="x", start=True), "options do not apply to type SANDBOX_MANAGE: start (an option "
+     "of SANDBOX_CREATE), docker_image_name (an option of RUN_DOCKER_CONTAINER)", ["start", "docker_image_name"]),
+    (dict(DOCKER, operation="START"), "operation (an option of SANDBOX_MANAGE)", ["operation"]),
+    (dict(BLACKFIRE, password="pw"), "password (an option of RUN_DOCKER_CONTAINER)", ["password"]),
+    (dict(MANAGE, snapshot_name="s", spec={"identifier": "x"}), "spec (an option of SANDBOX_CREATE)", ["spec"]),
+    (dict(BLACKFIRE, shell="POWERSHELL"), "value of shell must be one of SH, BASH for type BLACKFIRE_PYTHON, got "
+     "POWERSHELL", ["shell"]),
+    (dict(CREATE, spec=None), "with from: SCRATCH requires spec", ["spec"]),
+    (dict(CREATE, **{"from": "SANDBOX"}), "with from: SANDBOX requires sandbox_identifier", ["sandbox_identifier"]),
+    (dict(CREATE, **{"from": "SNAPSHOT"}), "with from: SNAPSHOT requires snapshot_name", ["snapshot_name"]),
+    (dict(DOCKER, run_only_on_first_failure=True, trigger_time="ON_SUCCESS"),
+     "run_only_on_first_failure applies only with trigger_time: ON_FAILURE", ["run_only_on_first_failure"]),
+    (dict(DOCKER, fields={"docker_image_tag": "x", "sleep": 1}), "fields repeats an option set as its own option: "
+     "docker_image_tag", ["docker_image_tag"]),
+    (dict(DOCKER, fields={"password": "x"}), "fields may not hold password", ["password"]),
+    (dict(DOCKER, fields={"type": "BUILD", "name": "x"}), "fields repeats options set as their own options: name, "
+     "type", ["name", "type"]),
+    (dict(name="x", fields={"type": "BUILD", "after_action_id": 1}), "fields may not hold after_action_id, type; use "
+     "the options of that name", ["after_action_id", "type"]),
+    (dict(DOCKER, fields={"id": 3, "url": "u"}), "fields may not hold id, url: the server sets them", ["id", "url"]),
+    (dict(DOCKER, integration={"name": "x"}), "integration must be the integration's identifier", None),
+    (dict(DOCKER, integration=""), "integration may not be empty", None),
+    (dict(DOCKER, integration=["x"]), "got list", None),
+    (dict(CREATE, spec={"identifier": "bad id!"}), "spec.identifier may hold only letters", ["spec"]),
+    (dict(DOCKER, action_id=5, after_action_id=5), "after_action_id can't be the action's own id", None),
+])
+def test_bad_input_fails_before_any_request(overrides, fragment, options):
+    client = no_request_client()
+    with pytest.raises(ValidationError) as caught:
+        ensure(client, **overrides)
+    assert fragment in caught.value.message
+    if options is not None:
+        assert caught.value.details["options"] == options
+    assert client.mock_calls == []
+
+
+def test_sandbox_create_from_snapshot_is_valid_with_snapshot_name():
+    client = FakeBuddy()
+    result = ensure(client, **dict(CREATE, spec=None, snapshot_name="nightly", **{"from": "SNAPSHOT"}))
+    assert result["changed"] is True
+    assert client.writes[0][1]["snapshot_name"] == "nightly"
+    assert "spec" not in client.writes[0][1]
+
+
+def test_unmodelled_type_accepts_any_option_and_fields():
+    client = FakeBuddy()
+    result = ensure(client, name="Wait", type="SLEEP", execute_commands=["x"], fields={"sleep_in_sec": 60})
+    assert result["changed"] is True
+    payload = client.writes[0][1]
+    assert payload == {"name": "Wait", "type": "SLEEP", "execute_commands": ["x"], "sleep_in_sec": 60}
+
+
+def test_absent_skips_type_validation():
+    client = FakeBuddy([existing()])
+    result = ensure(client, state="absent", name="Build", type="BLACKFIRE_PYTHON")
+    assert result["changed"] is True
+    assert client.actions == []
+
+
+def test_secrets_of_a_request():
+    request = model.ActionRequest(params(**dict(DOCKER, password="pw", variables=[
+        {"key": "A", "value": "open", "encrypted": None, "settable": None, "type": None, "description": None},
+        {"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None, "description": None},
+    ])))
+    assert request.secrets() == ["hidden", "pw"]
+
+
+def test_request_fields_hold_only_what_was_set():
+    request = model.ActionRequest(params(**dict(MANAGE, disabled=False)))
+    assert request.fields == {"name": "Stop sandboxes", "disabled": False, "operation": "STOP",
+                              "targets": [{"identifier": "preview"}]}
+
+
+def test_integration_string_becomes_a_dict():
+    request = model.ActionRequest(params(**BLACKFIRE))
+    assert request.fields["integration"] == {"identifier": "bf1"}
+    request = model.ActionRequest(params(**dict(BLACKFIRE, integration={"identifier": "bf2", "type": "X"})))
+    assert request.fields["integration"] == {"identifier": "bf2", "type": "X"}
+
+
+def test_every_modelled_option_belongs_to_a_type_and_exists_in_the_spec():
+    spec = model.action_argument_spec()
+    for action_type in model.MODELLED_TYPES.values():
+        for option in action_type.options + action_type.required + tuple(action_type.choices):
+            assert option in spec
+            assert option in model.TYPE_FIELD_OPTIONS
+    owned = set()
+    for action_type in model.MODELLED_TYPES.values():
+        owned.update(action_type.options)
+    assert owned == set(model.TYPE_FIELD_OPTIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Look-up
+# ---------------------------------------------------------------------------------------------
+
+def test_duplicate_names_fail_listing_their_ids():
+    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=4), existing(id=5, name="Twin")])
+    with pytest.raises(OpsflowError) as caught:
+        ensure(client, name="Twin", type="BUILD")
+    assert "2 actions named 'Twin' (ids 3, 5)" in caught.value.message
+    assert caught.value.details["action_ids"] == [3, 5]
+    assert client.writes == []
+
+
+def test_lookup_by_id_is_one_get():
+    client = Mock(spec=BuddyClient)
+    client.get_action.return_value = existing(disabled=True)
+    result = ensure(client, action_id=10, name="Build", disabled=True)
+    assert result["changed"] is False
+    assert [call[0] for call in client.mock_calls] == ["get_action"]
+    location, action_id = client.get_action.call_args[0]
+    assert action_id == 10
+    assert location.actions_path(10) == LOCATION.actions_path(10)
+
+
+def test_lookup_by_name_reads_the_list_only_when_entries_are_whole():
+    client = FakeBuddy([existing(), dict(DOCKER, id=11)])
+    result = ensure(client, **DOCKER)
+    assert result["changed"] is False
+    assert client.calls == [("list_actions",)]
+
+
+def test_short_list_entries_are_read_in_full_before_comparing():
+    client = FakeBuddy([existing(), dict(DOCKER, id=11)], short_list=True)
+    result = ensure(client, **DOCKER)
+    assert result["changed"] is False
+    assert client.calls == [("list_actions",), ("get_action", 11)]
+    assert result["action"]["docker_image_name"] == "library/python"
+
+
+def test_missing_action_id_fails_present_and_is_fine_for_absent():
+    client = FakeBuddy([existing()])
+    with pytest.raises(OpsflowError) as caught:
+        ensure(client, action_id=99, name="Build", type="BUILD")
+    assert "has no action with id 99" in caught.value.message
+    result = ensure(client, state="absent", action_id=99)
+    assert result == {"changed": False, "action": {}, "diff": {"before": {}, "after": {}}}
+    assert client.writes == []
+
+
+def test_missing_type_fails_when_the_action_must_be_added():
+    client = FakeBuddy([existing()])
+    with pytest.raises(ValidationError) as caught:
+        ensure(client, name="New one", disabled=True)
+    assert "has no action named 'New one', and type is required to add one" in caught.value.message
+    assert client.writes == []
+
+
+# ---------------------------------------------------------------------------------------------
+# present: add
+# ---------------------------------------------------------------------------------------------
+
+def test_add_sends_only_what_was_set():
+    client = FakeBuddy([existing()])
+    result = ensure(client, **MANAGE)
+    assert result["changed"] is True
+    assert client.calls[0] == ("list_actions",)
+    assert client.writes == [("add_action", {"name": "Stop sandboxes", "type": "SANDBOX_MANAGE", "operation": "STOP",
+                                             "targets": [{"identifier": "preview"}]}, ())]
+    assert len(client.calls) == 2
+    assert result["action"]["id"] == 100
+    assert result["action"]["targets"] == [{"identifier": "preview", "scope": "ANY", "type": "MATCH"}]
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["operation"] == "STOP"
+
+
+def test_add_then_rerun_changes_nothing_despite_server_defaults():
+    client = FakeBuddy()
+    first = ensure(client, **BLACKFIRE)
+    client.calls = []
+    second = ensure(client, **BLACKFIRE)
+    assert first["changed"] is True
+    assert second["changed"] is False
+    assert client.writes == []
+    assert second["action"]["integration"]["name"] == "An integration"
+
+
+def test_add_placed_after_an_action():
+    client = FakeBuddy([existing(id=1, name="A"), existing(id=2, name="B")])
+    ensure(client, after_action_id=1, **MANAGE)
+    assert client.writes[0][1]["after_action_id"] == 1
+    assert [action["id"] for action in client.actions] == [1, 100, 2]
+
+
+def test_add_after_an_unknown_action_fails_before_writing():
+    client = FakeBuddy([existing(id=1)])
+    with pytest.raises(ValidationError) as caught:
+        ensure(client, after_action_id=42, **MANAGE)
+    assert "after_action_id 42 is not an action of pipeline 7" in caught.value.message
+    assert client.writes == []
+
+
+def test_add_with_run_only_on_first_failure_needs_on_failure():
+    client = FakeBuddy()
+    with pytest.raises(ValidationError):
+        ensure(client, run_only_on_first_failure=True, **MANAGE)
+    assert client.writes == []
+    result = ensure(client, run_only_on_first_failure=True, trigger_time="ON_FAILURE", **MANAGE)
+    assert result["changed"] is True
+
+
+def test_add_in_check_mode_predicts_and_writes_nothing():
+    client = FakeBuddy([existing()])
+    result = ensure(client, check_mode=True, password="pw", **DOCKER)
+    assert result["changed"] is True
+    assert client.writes == []
+    assert "id" not in result["action"]
+    assert "password" not in result["action"]
+    assert result["action"]["docker_image_tag"] == "3.12"
+    assert result["diff"]["after"]["password"] == "********"
+
+
+def test_add_sends_secrets_but_never_returns_them():
+    client = FakeBuddy()
+    variables = [{"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None,
+                  "description": None}]
+    result = ensure(client, password="pw", variables=variables, **DOCKER)
+    payload = client.writes[0][1]
+    assert payload["password"] == "pw"
+    assert payload["variables"][0]["value"] == "hidden"
+    assert "pw" not in repr(result)
+    assert "hidden" not in repr(result)
+    assert result["action"]["variables"][0]["value"] == "********"
+
+
+# ---------------------------------------------------------------------------------------------
+# present: update
+# ---------------------------------------------------------------------------------------------
+
+def test_update_patches_only_the_differing_fields():
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11, shell="BASH")])
+    result = ensure(client, **dict(DOCKER, docker_image_tag="3.13", shell="BASH", disabled=True))
+    assert result["changed"] is True
+    assert client.calls == [("list_actions",), ("edit_action", 11, {"docker_image_tag": "3.13", "disabled": True})]
+    assert result["action"]["docker_image_tag"] == "3.13"
+    assert result["diff"]["before"]["docker_image_tag"] == "3.12"
+    assert result["diff"]["after"]["docker_image_tag"] == "3.13"
+    assert result["diff"]["before"]["shell"] == result["diff"]["after"]["shell"] == "BASH"
+
+
+def test_update_by_id_renames():
+    client = FakeBuddy([existing(id=10)])
+    result = ensure(client, action_id=10, name="Renamed")
+    assert client.calls == [("get_action", 10), ("edit_action", 10, {"name": "Renamed"})]
+    assert result["action"]["name"] == "Renamed"
+
+
+def test_nested_change_sends_the_whole_nested_value_as_written():
+    spec = {"identifier": "preview", "os": "ubuntu:24.04", "endpoints": [{"name": "web", "endpoint": "80"}]}
+    client = FakeBuddy([dict(CREATE, id=5, spec=dict(spec, resources="2x4"), start=True)])
+    changed_spec = dict(spec, endpoints=[{"name": "web", "endpoint": "8080"}])
+    result = ensure(client, **dict(CREATE, spec=changed_spec))
+    assert client.writes == [("edit_action", 5, {"spec": changed_spec})]
+    assert result["changed"] is True
+
+
+def test_check_mode_update_predicts_the_server_result():
+    client = FakeBuddy([dict(DOCKER, id=11)])
+    desired = dict(DOCKER, docker_image_tag="3.13")
+    predicted = ensure(client, check_mode=True, **desired)
+    assert client.writes == []
+    real = ensure(client, **desired)
+    assert predicted["changed"] is real["changed"] is True
+    assert predicted["action"] == real["action"]
+    assert predicted["diff"] == real["diff"]
+
+
+def test_type_left_out_updates_the_existing_action_and_checks_options_against_its_type():
+    client = FakeBuddy([dict(MANAGE, id=3, targets=[{"identifier": "preview"}])])
+    result = ensure(client, name="Stop sandboxes", operation="START")
+    assert client.writes == [("edit_action", 3, {"operation": "START"})]
+    assert result["changed"] is True
+    with pytest.raises(ValidationError) as caught:
+        ensure(client, name="Stop sandboxes", docker_image_name="x")
+    assert "docker_image_name (an option of RUN_DOCKER_CONTAINER)" in caught.value.message
+    assert len(client.writes) == 1
+
+
+def test_run_only_on_first_failure_checked_against_existing_trigger_time():
+    client = FakeBuddy([dict(MANAGE, id=3, trigger_time="ON_FAILURE")])
+    assert ensure(client, name="Stop sandboxes", run_only_on_first_failure=True)["changed"] is True
+    client = FakeBuddy([dict(MANAGE, id=3)])
+    with pytest.raises(ValidationError):
+        ensure(client, name="Stop sandboxes", run_only_on_first_failure=True)
+    assert client.writes == []
+
+
+def test_other_type_fails_naming_recreate():
+    client = FakeBuddy([dict(DOCKER, id=11)])
+    with pytest.raises(ValidationError) as caught:
+        ensure(client, **dict(MANAGE, name="Run tests"))
+    message = caught.value.message
+    assert "has type RUN_DOCKER_CONTAINER" in message
+    assert "can't be changed" in message
+    assert "recreate: true" in message
+    assert client.writes == []
+
+
+# ---------------------------------------------------------------------------------------------
+# recreate, move
+# ---------------------------------------------------------------------------------------------
+
+def test_recreate_adds_after_the_old_action_then_deletes_it():
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11), existing(id=2, name="B")])
+    result = ensure(client, recreate=True, **dict(MANAGE, name="Run tests"))
+    assert [call[0] for call in client.calls] == ["list_actions", "add_action", "delete_action"]
+    add = client.writes[0]
+    assert add[1]["after_action_id"] == 11 and add[1]["type"] == "SANDBOX_MANAGE"
+    assert add[2] == (11,)
+    assert client.writes[1] == ("delete_action", 11)
+    assert [action["id"] for action in client.actions] == [1, 100, 2]
+    assert result["changed"] is True
+    assert result["replaced_action_id"] == 11
+    assert result["action"]["id"] == 100
+    assert result["diff"]["before"]["type"] == "RUN_DOCKER_CONTAINER"
+    assert result["diff"]["after"]["type"] == "SANDBOX_MANAGE"
+
+
+def test_recreate_in_check_mode_writes_nothing():
+    client = FakeBuddy([dict(DOCKER, id=11)])
+    result = ensure(client, check_mode=True, recreate=True, **dict(MANAGE, name="Run tests"))
+    assert result["changed"] is True
+    assert result["replaced_action_id"] == 11
+    assert client.writes == []
+
+
+def test_recreate_keeps_the_old_action_when_the_add_fails():
+    client = Mock(spec=BuddyClient)
+    client.list_actions.return_value = [dict(DOCKER, id=11)]
+    client.add_action.side_effect = ApiError("POST", "/actions", 400, "bad")
+    with pytest.raises(ApiError):
+        ensure(client, recreate=True, **dict(MANAGE, name="Run tests"))
+    client.delete_action.assert_not_called()
+
+
+def test_recreate_reports_both_ids_when_the_delete_fails():
+    client = Mock(spec=BuddyClient)
+    client.list_actions.return_value = [dict(DOCKER, id=11)]
+    client.add_action.return_value = dict(MANAGE, id=12, name="Run tests", password="leak")
+    client.delete_action.side_effect = ApiError("DELETE", "/actions/11", 403, "no")
+    with pytest.raises(OpsflowError) as caught:
+        ensure(client, recreate=True, **dict(MANAGE, name="Run tests"))
+    assert "added the new SANDBOX_MANAGE action (id 12)" in caught.value.message
+    assert "deleting the old RUN_DOCKER_CONTAINER action (id 11) failed" in caught.value.message
+    assert caught.value.details["replaced_action_id"] == 11
+    assert caught.value.details["action"]["password"] == "********"
+
+
+def test_recreate_honours_an_explicit_after_action_id():
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11), existing(id=2, name="B")])
+    ensure(client, recreate=True, after_action_id=2, **dict(MANAGE, name="Run tests"))
+    assert client.writes[0][1]["after_action_id"] == 2
+    assert [action["id"] for action in client.actions] == [1, 2, 100]
+
+
+def test_move_when_predecessor_differs():
+    client = FakeBuddy([existing(id=1, name="A"), existing(id=2, name="B"), existing(id=3, name="C")])
+    result = ensure(client, name="A", after_action_id=3)
+    assert client.writes == [("edit_action", 1, {"after_action_id": 3})]
+    assert [action["id"] for action in client.actions] == [2, 3, 1]
+    assert result["diff"]["before"]["after_action_id"] is None
+    assert result["diff"]["after"]["after_action_id"] == 3
+    client.calls = []
+    again = ensure(client, name="A", after_action_id=3)
+    assert again["changed"] is False
+    assert client.writes == []
+
+
+def test_move_by_id_reads_the_list_to_know_the_predecessor():
+    client = FakeBuddy([existing(id=1, name="A"), existing(id=2, name="B")], short_list=True)
+    result = ensure(client, action_id=2, name="B", after_action_id=1)
+    assert result["changed"] is False
+    assert client.calls == [("list_actions",), ("get_action", 2)]
+    ensure(client, action_id=1, name="A", after_action_id=2)
+    assert client.writes == [("edit_action", 1, {"after_action_id": 2})]
+
+
+def test_move_and_change_in_one_patch():
+    client = FakeBuddy([existing(id=1, name="A"), existing(id=2, name="B")])
+    ensure(client, name="A", after_action_id=2, disabled=True)
+    assert client.writes == [("edit_action", 1, {"disabled": True, "after_action_id": 2})]
+
+
+# ---------------------------------------------------------------------------------------------
+# write-only secrets
+# ---------------------------------------------------------------------------------------------
+
+def test_password_is_not_compared_with_on_create():
+    client = FakeBuddy([dict(DOCKER, id=11, password="old")])
+    result = ensure(client, password="new", **DOCKER)
+    assert result["changed"] is False
+    assert client.writes == []
+    assert "new" not in repr(result)
+
+
+def test_password_always_is_sent_and_reported_as_a_change():
+    client = FakeBuddy([dict(DOCKER, id=11, password="old")])
+    result = ensure(client, password="new", update_password="always", **DOCKER)
+    assert result["changed"] is True
+    assert client.writes == [("edit_action", 11, {"password": "new"})]
+    assert client.secrets[11] == "new"
+    assert result["diff"]["after"]["password"] == "********"
+    assert "password" not in result["diff"]["before"]
+    assert "new" not in repr(result)
+
+
+def test_encrypted_variable_compared_without_its_value():
+    variables = [{"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None,
+                  "description": None}]
+    client = FakeBuddy([dict(DOCKER, id=11, variables=[{"key": "S", "value": "hidden", "encrypted": True}])])
+    assert client.by_id(11)["variables"][0]["value"].startswith("secure!")
+    assert ensure(client, variables=variables, **DOCKER)["changed"] is False
+    variables[0]["value"] = "rotated"
+    assert ensure(client, variables=variables, **DOCKER)["changed"] is False
+    result = ensure(client, variables=variables, update_password="always", **DOCKER)
+    assert result["changed"] is True
+    assert client.writes[-1] == ("edit_action", 11, {"variables": [{"key": "S", "value": "rotated",
+                                                                    "encrypted": True}]})
+    assert "rotated" not in repr(result)
+
+
+def test_variables_list_change_sends_secret_values_along():
+    variables = [{"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None,
+                  "description": None},
+                 {"key": "A", "value": "2", "encrypted": None, "settable": None, "type": None, "description": None}]
+    client = FakeBuddy([dict(DOCKER, id=11, variables=[{"key": "S", "value": "hidden", "encrypted": True},
+                                                       {"key": "A", "value": "1"}])])
+    result = ensure(client, variables=variables, **DOCKER)
+    assert result["changed"] is True
+    sent = client.writes[0][2]["variables"]
+    assert sent == [{"key": "S", "value": "hidden", "encrypted": True}, {"key": "A", "value": "2"}]
+    assert "hidden" not in repr(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# absent
+# ---------------------------------------------------------------------------------------------
+
+def test_absent_deletes_and_is_idempotent():
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11, password="pw")])
+    result = ensure(client, state="absent", name="Run tests")
+    assert result["changed"] is True
+    assert result["action"] == {}
+    assert result["diff"]["before"]["id"] == 11
+    assert result["diff"]["after"] == {}
+    assert client.writes == [("delete_action", 11)]
+    again = ensure(client, state="absent", name="Run tests")
+    assert again["changed"] is False
+    assert len(client.writes) == 1
+
+
+def test_absent_in_check_mode_writes_nothing():
+    client = FakeBuddy([existing(id=1)])
+    result = ensure(client, check_mode=True, state="absent", action_id=1)
+    assert result["changed"] is True
+    assert client.writes == []
+    assert client.calls == [("get_action", 1)]
+
+
+def test_diff_left_out_unless_asked():
+    client = FakeBuddy()
+    result = ensure(client, diff=False, **MANAGE)
+    assert "diff" not in result
+
+
+# ---------------------------------------------------------------------------------------------
+# buddy_action_info
+# ---------------------------------------------------------------------------------------------
+
+def info_params(**overrides):
+    values = dict(workspace="acme", project_name="website", pipeline_id=7, action_id=None, name=None)
+    values.update(overrides)
+    return values
+
+
+def test_info_lists_every_action_in_order_masked():
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11, variables=[
+        {"key": "S", "value": "hidden", "encrypted": True}])])
+    result = model.action_info(client, info_params())
+    assert [action["id"] for action in result["actions"]] == [1, 11]
+    assert result["changed"] is False
+    assert result["actions"][1]["variables"][0]["value"] == "********"
+    assert client.writes == []
+
+
+def test_info_reads_short_entries_in_full():
+    client = FakeBuddy([existing(id=1, name="A", execute_commands=["make"]), existing(id=2, name="B")],
+                       short_list=True)
+    result = model.action_info(client, info_params(name="A"))
+    assert client.calls == [("list_actions",), ("get_action", 1)]
+    assert result["actions"][0]["execute_commands"] == ["make"]
+
+
+def test_info_by_id_and_missing():
+    client = FakeBuddy([existing(id=1, name="A")])
+    assert [a["id"] for a in model.action_info(client, info_params(action_id=1))["actions"]] == [1]
+    assert model.action_info(client, info_params(action_id=2))["actions"] == []
+    assert model.action_info(client, info_params(name="nope"))["actions"] == []

@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""buddy_action as Ansible runs it: argument spec, documentation, secrets in output, exit shape.
+
+``main()`` runs for real (AnsibleModule parses the arguments); only the client is swapped for
+the in-memory stand-in, so every request the module would make is recorded.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import contextlib
+import json
+from unittest import mock
+
+import pytest
+import yaml
+
+from ansible.module_utils import basic
+
+from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_action as model
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import AuthenticationError
+from ansible_collections.opsflow.pipelines.plugins.modules import buddy_action
+
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__buddy_action import FakeBuddy
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")):
+            yield
+
+TOKEN = "t0ken-never-shown"
+BASE = dict(token=TOKEN, api_url="https://api.example.test", workspace="acme", project_name="website", pipeline_id=7)
+
+
+def run_module(module, client, capsys, **args):
+    """Run module.main() with ``args``; the parsed JSON result and the raw output."""
+    with patch_module_args(dict(BASE, **args)), \
+            mock.patch.object(module.BuddyClient, "from_module", return_value=client):
+        with pytest.raises(SystemExit):
+            module.main()
+    out = capsys.readouterr().out
+    return json.loads(out), out
+
+
+# ---------------------------------------------------------------------------------------------
+# Documentation and argument spec agree
+# ---------------------------------------------------------------------------------------------
+
+def _doc_options():
+    doc = yaml.safe_load(buddy_action.DOCUMENTATION)
+    return doc, doc["options"]
+
+
+def _compare_spec(spec, docs, path):
+    assert sorted(spec) == sorted(docs), "options differ at %s" % path
+    for name, entry in spec.items():
+        documented = docs[name]
+        where = "%s.%s" % (path, name) if path else name
+        assert documented.get("description"), "%s has no description" % where
+        assert documented.get("type", "str") == entry.get("type", "str"), where
+        assert documented.get("elements") == entry.get("elements"), where
+        assert documented.get("choices") == entry.get("choices"), where
+        assert documented.get("default") == entry.get("default"), where
+        assert bool(documented.get("required")) == bool(entry.get("required")), where
+        if entry.get("options") or documented.get("suboptions"):
+            _compare_spec(entry.get("options") or {}, documented.get("suboptions") or {}, where)
+
+
+def test_documentation_matches_the_argument_spec():
+    doc, options = _doc_options()
+    connection = yaml.safe_load(BuddyFragment.DOCUMENTATION)["options"]
+    spec = dict(buddy_action.LOCATION_SPEC, **model.action_argument_spec())
+    _compare_spec(spec, options, "")
+    assert not set(options) & set(connection)
+    assert doc["version_added"] == "0.1.0"
+    assert "opsflow.pipelines._attributes.BUDDY" in doc["extends_documentation_fragment"]
+
+
+def test_examples_and_return_are_yaml_and_cover_every_modelled_type():
+    examples = yaml.safe_load(buddy_action.EXAMPLES)
+    tasks = [task for play in examples for task in play["tasks"]]
+    used_types = set(task["opsflow.pipelines.buddy_action"].get("type") for task in tasks
+                     if "opsflow.pipelines.buddy_action" in task)
+    assert set(model.MODELLED_TYPES) <= used_types
+    assert any("group/opsflow.pipelines.buddy" in play.get("module_defaults", {}) for play in examples)
+    module_tasks = [task["opsflow.pipelines.buddy_action"] for task in tasks if "opsflow.pipelines.buddy_action" in task]
+    assert any(task.get("recreate") for task in module_tasks)
+    assert any(task.get("state") == "absent" for task in module_tasks)
+    # Every option an example uses exists.
+    spec = dict(buddy_action.LOCATION_SPEC, **model.action_argument_spec())
+    spec.update(dict((name, {}) for name in ("token", "api_url", "validate_certs", "request_timeout", "max_retries")))
+    for task in module_tasks:
+        assert set(task) <= set(spec), set(task) - set(spec)
+    returned = yaml.safe_load(buddy_action.RETURN)
+    assert set(returned) == {"action", "replaced_action_id"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Arguments Ansible itself rejects, before run()
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, fragment", [
+    (dict(type="SLEEP"), "one of the following is required: action_id, name"),
+    (dict(action_id=3, type="SLEEP"), "state is present but all of the following are missing: name"),
+    (dict(name="x", trigger_time="SOMETIMES"), "trigger_time"),
+    (dict(name="x", operation="EXPLODE"), "operation"),
+    (dict(name="x", shell="ZSH"), "shell"),
+    (dict(name="x", targets=[{"identifier": "a", "scope": "GALAXY"}]), "scope"),
+    (dict(name="x", spec={"os": "windows"}), "os"),
+    (dict(name="x", spec={"endpoints": [{"type": "UDP"}]}), "type"),
+    (dict(name="x", variables=[{"value": "no key"}]), "key"),
+    (dict(name="x", targets=[{"identifier": "a", "colour": "red"}]), "colour"),
+    (dict(name="x", update_password="sometimes"), "update_password"),
+    (dict(name="x", state="gone"), "state"),
+    (dict(name="x", timeout="soon"), "timeout"),
+    (dict(name="x", permissions={"users": [{"id": 1}]}), "access_level"),
+])
+def test_argument_spec_rejects(args, fragment, capsys):
+    client = FakeBuddy()
+    result, out = run_module(buddy_action, client, capsys, **args)
+    assert result["failed"] is True
+    assert fragment in result["msg"]
+    assert client.calls == []
+    assert TOKEN not in out
+
+
+def test_validation_error_fails_the_task_naming_options(capsys):
+    client = FakeBuddy()
+    result, dummy = run_module(buddy_action, client, capsys, name="P", type="BLACKFIRE_PYTHON", version="3")
+    assert result["failed"] is True
+    assert result["msg"] == "type BLACKFIRE_PYTHON requires these options: execute_commands, integration"
+    assert result["options"] == ["execute_commands", "integration"]
+    assert client.calls == []
+
+
+def test_api_error_fails_the_task_with_its_details(capsys):
+    client = mock.Mock(spec=["list_actions"])
+    client.list_actions.side_effect = AuthenticationError("GET", "/workspaces/acme/projects/website/pipelines/7/actions",
+                                                          401, "Invalid token")
+    result, out = run_module(buddy_action, client, capsys, name="x", type="SLEEP")
+    assert result["failed"] is True
+    assert "GET /workspaces/acme/projects/website/pipelines/7/actions failed with HTTP 401: Invalid token" \
+        in result["msg"]
+    assert result["status"] == 401
+    assert TOKEN not in out
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole run
+# ---------------------------------------------------------------------------------------------
+
+SECRET_VARIABLES = [{"key": "PLAIN", "value": "visible"}, {"key": "S", "value": "hidden-value-42", "encrypted": True}]
+
+
+def test_add_reports_the_action_and_never_a_secret(capsys):
+    client = FakeBuddy()
+    result, out = run_module(buddy_action, client, capsys, _ansible_diff=True, name="Run tests",
+                             type="RUN_DOCKER_CONTAINER", docker_image_name="library/python", login="ci",
+                             password="registry-pass-42", variables=SECRET_VARIABLES)
+    assert result["changed"] is True
+    assert result["action"]["id"] == 100
+    assert client.writes[0][1]["password"] == "registry-pass-42"
+    assert client.writes[0][1]["variables"][1]["value"] == "hidden-value-42"
+    for secret in ("registry-pass-42", "hidden-value-42", TOKEN):
+        assert secret not in out
+    assert "visible" in out
+    assert result["diff"]["after"]["password"] == "********"
+
+
+def test_check_mode_then_real_then_rerun(capsys):
+    client = FakeBuddy()
+    args = dict(name="Stop", type="SANDBOX_MANAGE", operation="STOP", targets=[{"identifier": "preview"}])
+    check, dummy = run_module(buddy_action, client, capsys, _ansible_check_mode=True, **args)
+    assert check["changed"] is True
+    assert client.writes == []
+    real, dummy = run_module(buddy_action, client, capsys, **args)
+    assert real["changed"] is True
+    assert len(client.writes) == 1
+    again, dummy = run_module(buddy_action, client, capsys, **args)
+    assert again["changed"] is False
+    assert len(client.writes) == 1
+    check_again, dummy = run_module(buddy_action, client, capsys, _ansible_check_mode=True, **args)
+    assert check_again["changed"] is False
+
+
+def test_from_option_is_accepted(capsys):
+    client = FakeBuddy()
+    result, dummy = run_module(buddy_action, client, capsys, name="Create", type="SANDBOX_CREATE",
+                               spec={"identifier": "preview", "endpoints": [{"name": "web", "endpoint": "80"}]},
+                               **{"from": "SCRATCH"})
+    assert result["changed"] is True
+    sent = client.writes[0][1]
+    assert sent["from"] == "SCRATCH"
+    # Unset sub-options are neither sent nor compared.
+    assert sent["spec"] == {"identifier": "preview", "endpoints": [{"name": "web", "endpoint": "80"}]}
