@@ -485,6 +485,7 @@ def follow_execution(client: BlinkClient, workspace_id: str, execution_id: str, 
         execution, timed_out = client.wait_for_end(workspace_id, execution_id, deadline, poll_interval)
         if timed_out:
             cancelled = False
+            last_state = state_of(execution)
             if cancel_on_timeout:
                 cancelled = client.cancel_execution(workspace_id, execution_id)
                 execution = client.get_execution(workspace_id, execution_id)
@@ -496,8 +497,8 @@ def follow_execution(client: BlinkClient, workspace_id: str, execution_id: str, 
                     what = "it was cancelled"
                 else:
                     what = "it is still running%s" % ("" if cancel_on_timeout else " (cancel_on_timeout: true cancels it)")
-                raise WaitTimeoutError("%s did not end within wait_timeout (%s s, last state %s); %s"
-                                       % (subject, wait_timeout, state_of(execution), what),
+                raise WaitTimeoutError("%s did not end within wait_timeout (%s s, state %s); %s"
+                                       % (subject, wait_timeout, last_state, what),
                                        execution_id, execution, cancelled=cancelled, changed=changed)
     check_outcome(workflow_id, execution_id, execution, changed=changed)
     return execution_result(execution_id, execution)
@@ -580,3 +581,20 @@ def run_and_wait(client: BlinkClient, workspace_id: str, workflow_id: str, paylo
             check_outcome(workflow_id, execution_id, execution, answer.server_message, changed=True)
         return execution_result(execution_id, execution)
     return follow(execution_id, execution)
+
+
+# The execute request body ------------------------------------------------------------------------
+
+EXECUTE_BODY_OPTIONS = ("input_values", "event", "runner", "trigger_type", "past_exec_ref")
+# Module option name -> the API's own name, where they differ.
+CALLBACK_API_NAMES = {"disable_ssl": "disableSSL", "exclude_default_metadata": "excludeDefaultMetadata"}
+
+
+def execute_payload(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The execute body from the module's options; options left unset are not sent."""
+    payload = dict((key, params[key]) for key in EXECUTE_BODY_OPTIONS if params.get(key) is not None)
+    callback = params.get("callback")
+    if callback:
+        payload["callback"] = dict((CALLBACK_API_NAMES.get(key, key), value) for key, value in callback.items()
+                                   if value is not None)
+    return payload

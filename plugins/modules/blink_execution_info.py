@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: blink_execution_info
+short_description: Read a BlinkOps workflow execution, optionally waiting for it to end
+version_added: 0.1.0
+description:
+  - Reads one execution with C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}).
+  - With O(wait=true) it polls the execution every O(poll_interval) seconds until it reaches a terminal state
+    (V(Completed), V(Failed), V(Cancelled), V(Timeout), V(Skipped) or V(Paused)). An execution that ended
+    V(Failed) is returned like any other, so that the play can decide (C(failed_when), C(until)); only a wait that
+    passes O(wait_timeout) fails the task.
+  - Never changes anything.
+author:
+  - opsflow maintainers (@opsflow)
+extends_documentation_fragment:
+  - opsflow.pipelines._blink
+  - opsflow.pipelines._attributes
+  - opsflow.pipelines._attributes.BLINK
+  - opsflow.pipelines._attributes.INFO_MODULE
+seealso:
+  - module: opsflow.pipelines.blink_workflow_execute
+requirements:
+  - requests
+options:
+  workspace_id:
+    description: The ID of the workspace that holds the execution.
+    type: str
+    required: true
+  execution_id:
+    description: The ID of the execution, as RV(opsflow.pipelines.blink_workflow_execute#module:execution_id) returns it.
+    type: str
+    required: true
+  wait:
+    description: Wait until the execution reaches a terminal state.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - With O(wait=true), how many seconds to wait. When they pass first the task fails; the result still carries
+        RV(execution) and RV(state) as last read.
+    type: int
+    default: 600
+  poll_interval:
+    description: With O(wait=true), seconds between two reads of the execution.
+    type: float
+    default: 5
+'''
+
+EXAMPLES = r'''
+- name: Start a workflow and carry on
+  opsflow.pipelines.blink_workflow_execute:
+    workspace_id: 0b3b9c8e-5f7e-4a43-9a51-0d5c4b3c2a10
+    workflow_id: 6d0c2f3a-61c4-4c56-8d8a-6f2f0c9e1b22
+    wait: false
+  register: started
+
+- name: Later, wait for it to end
+  opsflow.pipelines.blink_execution_info:
+    workspace_id: 0b3b9c8e-5f7e-4a43-9a51-0d5c4b3c2a10
+    execution_id: "{{ started.execution_id }}"
+    wait: true
+    wait_timeout: 900
+    poll_interval: 10
+  register: finished
+  failed_when: finished.state != 'Completed'
+
+- name: Just look at it
+  opsflow.pipelines.blink_execution_info:
+    workspace_id: 0b3b9c8e-5f7e-4a43-9a51-0d5c4b3c2a10
+    execution_id: a22f642a-f4fc-4c66-b978-6f1d1008e6ae
+  register: now
+
+- name: Show where it is
+  ansible.builtin.debug:
+    msg: "{{ now.execution.state_ui }} since {{ (now.execution.started_at / 1000) | int }}"
+'''
+
+RETURN = r'''
+execution_id:
+  description: The execution's ID.
+  returned: always
+  type: str
+  sample: a22f642a-f4fc-4c66-b978-6f1d1008e6ae
+state:
+  description:
+    - The execution's state as the server names it, for example V(Running), V(Completed), V(Failed),
+      V(Cancelled), V(Timeout), V(Paused) or V(Skipped).
+  returned: always
+  type: str
+  sample: Completed
+output:
+  description: The workflow's output parameters, if the execution record carries them (V(null) otherwise).
+  returned: always
+  type: raw
+  sample:
+    ticket_id: SEC-1042
+execution:
+  description: The execution record as the API returns it.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The execution's ID.
+      type: str
+    playbook_id:
+      description: The workflow's ID.
+      type: str
+    state:
+      description: The execution's state.
+      type: str
+    state_ui:
+      description: The state as the BlinkOps UI shows it.
+      type: str
+    inputs:
+      description: The input values the execution ran with.
+      type: dict
+    error_details:
+      description: Why the execution failed, with C(message) and C(error_code); V(null) when it did not fail.
+      type: dict
+    started_at:
+      description: When the execution started, in milliseconds since the epoch.
+      type: int
+    finished_at:
+      description: When the execution ended, in milliseconds since the epoch; V(null) while it runs.
+      type: int
+    duration:
+      description: How long the execution ran, in milliseconds.
+      type: int
+    trigger_type:
+      description: What triggered the execution.
+      type: str
+  sample:
+    id: a22f642a-f4fc-4c66-b978-6f1d1008e6ae
+    playbook_id: 6d0c2f3a-61c4-4c56-8d8a-6f2f0c9e1b22
+    state: Failed
+    state_ui: Failed
+    inputs: {}
+    error_details:
+      message: "Step 'scan' failed: 2 critical vulnerabilities found"
+      error_code: STEP_FAILED
+    started_at: 1767261600000
+    finished_at: 1767261612000
+    duration: 12000
+    trigger_type: api
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import (
+    BlinkClient,
+    WaitTimeoutError,
+    blink_argument_spec,
+    execution_result,
+    state_of,
+    validate_wait_options,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+
+OPTIONS = dict(
+    workspace_id=dict(type="str", required=True),
+    execution_id=dict(type="str", required=True),
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="float", default=5.0),
+)
+
+
+def run(module, client):
+    params = module.params
+    validate_wait_options(params)
+    workspace_id, execution_id = params["workspace_id"], params["execution_id"]
+    if not params["wait"]:
+        execution = client.get_execution(workspace_id, execution_id)
+    else:
+        deadline = client.clock() + params["wait_timeout"]
+        execution, timed_out = client.wait_for_end(workspace_id, execution_id, deadline, params["poll_interval"])
+        if timed_out:
+            raise WaitTimeoutError("execution %s did not reach a terminal state within wait_timeout (%s s, last state %s)"
+                                   % (execution_id, params["wait_timeout"], state_of(execution)),
+                                   execution_id, execution, changed=False)
+    return dict(execution_result(execution_id, execution), changed=False)
+
+
+def main():
+    module = AnsibleModule(argument_spec=blink_argument_spec(**OPTIONS), supports_check_mode=True)
+    run_module(module, run, BlinkClient.from_module)
+
+
+if __name__ == '__main__':
+    main()
