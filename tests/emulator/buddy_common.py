@@ -169,7 +169,6 @@ def pipeline_view(base: str, ws: str, project_name: str, project: Dict[str, Any]
     }
     view.update({key: value for key, value in full.items() if key != "id"})
     view["project"] = project_view(base, ws, project_name, project)
-    view["actions_count"] = len(pipeline.get("actions", []))
     return view
 
 

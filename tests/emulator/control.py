@@ -39,6 +39,11 @@ BLINK_API_KEY = "emulator-blink-key"
 BLINK_READONLY_KEY = "emulator-blink-viewer-key"
 
 
+def server_python() -> str:
+    """Interpreter for the server: ``OPSFLOW_EMULATOR_PYTHON`` (e.g. to try 3.8) or this one."""
+    return os.environ.get("OPSFLOW_EMULATOR_PYTHON") or sys.executable
+
+
 class EmulatorError(RuntimeError):
     """The emulator did not start, or a control call failed."""
 
@@ -55,7 +60,7 @@ class EmulatorProcess:
 
     def __init__(self, args: Sequence[str] = (), python: Optional[str] = None, start_timeout: float = 15.0) -> None:
         self.args = list(args)
-        self.python = python or sys.executable
+        self.python = python or server_python()
         self.start_timeout = start_timeout
         self.url = ""
         self._proc: Optional["subprocess.Popen[bytes]"] = None
@@ -68,6 +73,7 @@ class EmulatorProcess:
         self._proc = subprocess.Popen(  # pylint: disable=consider-using-with
             [self.python, SERVER, "--port", "0"] + self.args,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+            start_new_session=True,  # a terminal Ctrl-C reaches the caller, who stops the server
         )
         self.url = self._read_url()
         return self

@@ -21,7 +21,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_BUDDY_TOKEN = "emulator-buddy-token"
@@ -152,7 +152,7 @@ Handler = Callable[["State", Request], HandlerResult]
 @dataclass
 class Route:
     method: str
-    pattern: Pattern[str]
+    pattern: "re.Pattern[str]"
     handler: Handler
     service: str
     locked: bool

@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -57,6 +58,26 @@ def child_env(url: str) -> dict:
     return env
 
 
+class Terminated(Exception):
+    """SIGTERM arrived: stop the command and the emulator, then exit 143."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    del signum, frame
+    raise Terminated()
+
+
+def write_log(url: str, path: str) -> None:
+    try:
+        entries = EmulatorControl(url).requests()
+    except (EmulatorError, OSError) as exc:
+        sys.stderr.write("with_emulator: could not read the request log: %s\n" % exc)
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(entries, handle, indent=2)
+        handle.write("\n")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     seed = args.seed if args.seed in ("default", "empty") else os.path.abspath(args.seed)
@@ -67,6 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stderr.write("with_emulator: %s\n" % exc)
         return 125
     code = 1
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         try:
             code = subprocess.call(args.command, env=child_env(emulator.url))
@@ -75,13 +97,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             code = 127
         except KeyboardInterrupt:
             code = 130
+        except Terminated:
+            code = 143
         if code < 0:
             code = 128 - code
         if args.keep_log:
-            entries = EmulatorControl(emulator.url).requests()
-            with open(args.keep_log, "w", encoding="utf-8") as handle:
-                json.dump(entries, handle, indent=2)
-                handle.write("\n")
+            write_log(emulator.url, args.keep_log)
     finally:
         emulator.stop()
     return code

@@ -46,7 +46,7 @@ def test_fault_matching_by_method_and_path(api, control):
 def test_times_and_order_of_addition(api, control):
     control.add_fault(kind="status", status=502, times=2)
     control.add_fault(kind="status", status=504)
-    assert [api.get(ACTIONS)[0] for _ in range(4)] == [502, 502, 504, 200]
+    assert [api.get(ACTIONS)[0] for _attempt in range(4)] == [502, 502, 504, 200]
 
 
 def test_rate_limit_fault(api, control):

@@ -15,14 +15,14 @@ import sys
 import pytest
 
 from conftest import ACTIONS, EMULATOR_DIR, PIPELINE, Api
-from control import BUDDY_READONLY_TOKEN, BUDDY_TOKEN, EmulatorControl, EmulatorError, EmulatorProcess
+from control import BUDDY_READONLY_TOKEN, BUDDY_TOKEN, EmulatorControl, EmulatorError, EmulatorProcess, server_python
 
 DOCKER = {"name": "Run", "type": "RUN_DOCKER_CONTAINER", "docker_image_name": "ubuntu"}
 
 
 def test_cli_prints_one_url_line_and_stops_on_sigterm_and_sigint():
     for signum in (signal.SIGTERM, signal.SIGINT):
-        proc = subprocess.Popen([sys.executable, os.path.join(EMULATOR_DIR, "server.py"), "--port", "0"],
+        proc = subprocess.Popen([server_python(), os.path.join(EMULATOR_DIR, "server.py"), "--port", "0"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             line = proc.stdout.readline().decode()
@@ -40,7 +40,7 @@ def test_cli_prints_one_url_line_and_stops_on_sigterm_and_sigint():
 
 
 def test_cli_rejects_non_loopback_host():
-    result = subprocess.run([sys.executable, os.path.join(EMULATOR_DIR, "server.py"), "--host", "0.0.0.0"],
+    result = subprocess.run([server_python(), os.path.join(EMULATOR_DIR, "server.py"), "--host", "0.0.0.0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
     assert result.returncode == 2 and b"loopback" in result.stderr
 
@@ -90,7 +90,7 @@ def test_readonly_token_reads_but_cannot_write(api, control):
 
 def test_rate_limit_headers_decrement(api):
     remaining = []
-    for _ in range(3):
+    for _attempt in range(3):
         _status, headers, _body = api.get(ACTIONS)
         remaining.append(int(headers["X-Rate-Limit-Remaining"]))
         assert int(headers["X-Rate-Limit-Reset"]) > 0
@@ -101,7 +101,7 @@ def test_rate_limit_headers_decrement(api):
 def test_rate_limit_enforced_when_window_used_up():
     with EmulatorProcess(["--rate-limit", "2"]) as emulator:
         api = Api(emulator.url)
-        statuses = [api.get(ACTIONS)[0] for _ in range(3)]
+        statuses = [api.get(ACTIONS)[0] for _attempt in range(3)]
         assert statuses == [200, 200, 429]
         status, headers, body = api.get(ACTIONS)
         assert status == 429 and headers["X-Rate-Limit-Remaining"] == "0"
@@ -185,7 +185,7 @@ def test_with_emulator_exports_env_and_exit_code(tmp_path):
         "print(json.dumps({n: os.environ[n] for n in names}))\n"
         "raise SystemExit(7)\n" % ACTIONS
     )
-    result = subprocess.run([sys.executable, os.path.join(EMULATOR_DIR, "with_emulator.py"), "--keep-log", str(log),
+    result = subprocess.run([server_python(), os.path.join(EMULATOR_DIR, "with_emulator.py"), "--keep-log", str(log),
                              "--", sys.executable, "-c", script],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, check=False)
     assert result.returncode == 7, result.stderr
@@ -198,6 +198,6 @@ def test_with_emulator_exports_env_and_exit_code(tmp_path):
 
 
 def test_with_emulator_needs_a_command():
-    result = subprocess.run([sys.executable, os.path.join(EMULATOR_DIR, "with_emulator.py")],
+    result = subprocess.run([server_python(), os.path.join(EMULATOR_DIR, "with_emulator.py")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
     assert result.returncode == 2
