@@ -1,0 +1,603 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) opsflow maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Buddy sandboxes in the emulator: model, timed status changes, REST endpoints.
+
+Test tooling only. Sandboxes are created by the sandbox API and by SANDBOX_CREATE actions
+(``runs.py``), and changed by SANDBOX_MANAGE actions and the start / stop / restart calls.
+
+State layout (``state.data``)::
+
+    sandboxes: {"<id>": {id, identifier, name, status, setup_status, os, resources, tags, apps[],
+                         endpoints[], snapshots[], _ws, _project, _pending: [[at, change], ...]}}
+    run_settings: {sandbox_boot: seconds a start / restore / setup takes, ...}
+
+Status changes are scheduled (``_pending``) and applied by ``advance(state, now)``, which every
+route of this file and of ``runs.py`` calls first (and ``runs.py``'s ticker, so that
+``GET /_emulator/state`` is current too). Times are ``time.time()`` seconds.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import buddy_common as common
+from emulator_core import ApiError, HandlerResult, Request, State
+
+SEG = r"[^/]+"
+SANDBOXES = r"/workspaces/(?P<ws>%s)/sandboxes" % SEG
+SANDBOX = SANDBOXES + r"/(?P<sandbox_id>%s)" % SEG
+SNAPSHOTS = SANDBOX + r"/snapshots"
+SNAPSHOT = SNAPSHOTS + r"/(?P<snapshot_id>%s)" % SEG
+
+OS_CHOICES = ("ubuntu:22.04", "ubuntu:24.04")
+RESOURCES = ("1x2", "2x4", "3x6", "4x8", "5x10", "6x12", "7x14", "8x16", "9x18", "10x20", "11x22", "12x24", "CUSTOM")
+ENDPOINT_TYPES = ("HTTP", "TLS", "TCP")
+ENDPOINT_REGIONS = ("EU", "US")
+IDENTIFIER = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$")
+# Fields a sandbox spec (API create / edit, SANDBOX_CREATE spec) may set.
+SPEC_FIELDS = ("name", "identifier", "os", "resources", "first_boot_commands", "app_dir", "apps", "tags",
+               "timeout", "endpoints", "variables", "permissions")
+CONFIG_FIELDS = ("os", "resources", "first_boot_commands", "app_dir", "apps", "tags", "timeout", "endpoints",
+                 "variables")
+SHORT_KEYS = ("url", "html_url", "id", "identifier", "name", "status", "setup_status")
+ENDPOINT_DOMAIN = "sandbox.emulator.local"
+
+DEFAULT_SETTINGS: Dict[str, float] = {
+    "action_duration": 0.2,   # seconds an action takes (plus any `sleep N` in its commands)
+    "queue_delay": 0.05,      # seconds a new run stays ENQUEUED
+    "sandbox_boot": 0.2,      # seconds a sandbox takes to start, restore or set up
+    "sandbox_stop": 0.1,      # seconds a sandbox takes to stop
+    "snapshot_time": 0.1,     # seconds a snapshot stays CREATING
+}
+
+
+class SandboxError(Exception):
+    """An operation that can't be done; the API answers 400, an action fails with the message."""
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def iso(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + ".%03dZ" % int((moment % 1) * 1000)
+
+
+def settings(state: State) -> Dict[str, float]:
+    return state.data.setdefault("run_settings", dict(DEFAULT_SETTINGS))
+
+
+def _short_id(seed: str, prefix: str = "") -> str:
+    """13 lowercase letters and digits, like Buddy's sandbox ids (deterministic for tests)."""
+    digest = int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16)
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    chars = []
+    for _index in range(13):
+        digest, rest = divmod(digest, 36)
+        chars.append(alphabet[rest])
+    return prefix + "".join(chars)
+
+
+def _dns_label(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", str(text).lower()).strip("-") or "x"
+
+
+def endpoint_url(endpoint: Dict[str, Any], identifier: str) -> str:
+    scheme = "https" if endpoint.get("type", "HTTP") in ("HTTP", "TLS") else "tcp"
+    return "%s://%s-%s.%s" % (scheme, _dns_label(endpoint.get("name", "endpoint")), _dns_label(identifier), ENDPOINT_DOMAIN)
+
+
+def sandboxes(state: State) -> Dict[str, Dict[str, Any]]:
+    return state.data.setdefault("sandboxes", {})
+
+
+def in_project(state: State, ws: str, project: str) -> List[Dict[str, Any]]:
+    return [box for box in sandboxes(state).values() if box["_ws"] == ws and box["_project"] == project]
+
+
+def in_workspace(state: State, ws: str) -> List[Dict[str, Any]]:
+    return [box for box in sandboxes(state).values() if box["_ws"] == ws]
+
+
+def find_by_identifier(state: State, ws: str, project: str, identifier: str) -> Optional[Dict[str, Any]]:
+    for box in in_project(state, ws, project):
+        if box["identifier"] == identifier:
+            return box
+    return None
+
+
+def app_status(box: Dict[str, Any]) -> str:
+    """One status for all apps: NONE without apps, else FAILED > RUNNING > ENDED."""
+    statuses = [app.get("app_status") for app in box.get("apps") or []]
+    if not statuses:
+        return "NONE"
+    for wanted in ("FAILED", "RUNNING"):
+        if wanted in statuses:
+            return wanted
+    return "ENDED" if "ENDED" in statuses else "NONE"
+
+
+def _fails(commands: Any) -> bool:
+    """A command ``exit N`` (N > 0) among the lines makes it fail."""
+    if isinstance(commands, str):
+        commands = commands.splitlines()
+    return any(re.match(r"^\s*exit\s+[1-9][0-9]*\s*$", str(line)) for line in commands or [])
+
+
+# --- validation and building ----------------------------------------------------------------------
+
+
+def _bad(message: str) -> SandboxError:
+    return SandboxError(message)
+
+
+def validate_spec(spec: Dict[str, Any], creating: bool) -> None:
+    unknown = sorted(set(spec) - set(SPEC_FIELDS) - {"source_sandbox_id", "snapshot_id"})
+    if unknown:
+        raise _bad("Unknown sandbox field(s): %s" % ", ".join(unknown))
+    if creating:
+        if not isinstance(spec.get("name"), str) or not spec["name"].strip():
+            raise _bad("Field 'name' is required")
+    identifier = spec.get("identifier")
+    if identifier is not None and (not isinstance(identifier, str) or not IDENTIFIER.match(identifier)):
+        raise _bad("Field 'identifier' may contain only letters, digits, '_' and '-' (not at the start or end)")
+    if spec.get("os") is not None and spec["os"] not in OS_CHOICES:
+        raise _bad("Invalid value '%s' of field 'os'. Allowed values: %s" % (spec["os"], ", ".join(OS_CHOICES)))
+    if spec.get("resources") is not None and spec["resources"] not in RESOURCES:
+        raise _bad("Invalid value '%s' of field 'resources'" % spec["resources"])
+    for field in ("apps", "tags", "endpoints", "variables"):
+        if spec.get(field) is not None and not isinstance(spec[field], list):
+            raise _bad("Field '%s' must be a list" % field)
+    for index, endpoint in enumerate(spec.get("endpoints") or []):
+        if not isinstance(endpoint, dict) or not endpoint.get("name") or not endpoint.get("endpoint"):
+            raise _bad("Field 'endpoints[%d]' needs 'name' and 'endpoint'" % index)
+        if endpoint.get("type") is not None and endpoint["type"] not in ENDPOINT_TYPES:
+            raise _bad("Invalid value '%s' of field 'endpoints[%d].type'" % (endpoint["type"], index))
+        if endpoint.get("region") is not None and endpoint["region"] not in ENDPOINT_REGIONS:
+            raise _bad("Invalid value '%s' of field 'endpoints[%d].region'" % (endpoint["region"], index))
+
+
+def _apps(commands: Any, previous: Optional[List[Dict[str, Any]]] = None) -> List[Dict[str, Any]]:
+    """``apps`` as stored: objects with id, command and app_status (strings are commands)."""
+    known = {app.get("command"): app for app in previous or []}
+    result = []
+    for item in commands or []:
+        command = item.get("command") if isinstance(item, dict) else str(item)
+        app = copy.deepcopy(known.get(command))
+        if app is None:
+            app = {"id": _short_id("app:" + command)[:7], "command": command, "app_status": "NONE"}
+        result.append(app)
+    return result
+
+
+def _endpoints(endpoints: Any, identifier: str) -> List[Dict[str, Any]]:
+    result = []
+    for endpoint in endpoints or []:
+        stored = copy.deepcopy(endpoint)
+        stored["endpoint"] = str(stored["endpoint"])
+        stored.setdefault("type", "HTTP")
+        stored.setdefault("region", "EU")
+        stored.setdefault("timeout", 60)
+        stored.setdefault("whitelist", [])
+        for key in ("endpoint_url", "domain", "subdomain"):  # the emulator picks the URL itself
+            stored.pop(key, None)
+        stored["endpoint_url"] = endpoint_url(stored, identifier)
+        result.append(stored)
+    return result
+
+
+def apply_config(box: Dict[str, Any], spec: Dict[str, Any]) -> None:
+    """Set the configurable fields of ``spec`` on a stored sandbox (apps and endpoints rebuilt)."""
+    for field in ("name", "identifier"):
+        if spec.get(field) is not None:
+            box[field] = spec[field]
+    for field in CONFIG_FIELDS:
+        if field not in spec or spec[field] is None:
+            continue
+        if field == "apps":
+            box["apps"] = _apps(spec["apps"], box.get("apps"))
+        elif field == "endpoints":
+            box["endpoints"] = _endpoints(spec["endpoints"], box["identifier"])
+        else:
+            box[field] = copy.deepcopy(spec[field])
+    if spec.get("identifier") is not None and "endpoints" not in spec:
+        box["endpoints"] = _endpoints(box.get("endpoints"), box["identifier"])
+
+
+def new_sandbox(state: State, ws: str, project: str, spec: Dict[str, Any], now: float,
+                start: bool = True, source: Optional[Dict[str, Any]] = None,
+                snapshot: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Create and store a sandbox; it boots (STARTING -> RUNNING) unless ``start`` is false.
+
+    ``source`` (a stored sandbox) or ``snapshot`` (a stored snapshot) give the configuration that
+    ``spec`` then overrides.
+    """
+    validate_spec(spec, creating=source is None and snapshot is None)
+    base: Dict[str, Any] = {}
+    if source is not None:
+        base = {field: copy.deepcopy(source.get(field)) for field in CONFIG_FIELDS if source.get(field) is not None}
+        base["apps"] = [app["command"] for app in source.get("apps") or []]
+        base["name"] = source["name"]
+    elif snapshot is not None:
+        base = copy.deepcopy(snapshot["_config"])
+    identifier = spec.get("identifier") or base.get("identifier")
+    if not identifier:
+        identifier = _dns_label(spec.get("name") or base.get("name") or "sandbox").replace("-", "_")
+    if find_by_identifier(state, ws, project, identifier) is not None:
+        raise _bad("Sandbox with identifier '%s' already exists in project '%s'" % (identifier, project))
+    number = state.next_id("sandbox", start=1)
+    box: Dict[str, Any] = {
+        "id": _short_id("sandbox:%d" % number),
+        "identifier": identifier,
+        "name": spec.get("name") or base.get("name") or identifier,
+        "status": "STOPPED",
+        "setup_status": "STALE",
+        "source_sandbox_id": source["id"] if source is not None else None,
+        "snapshot_id": snapshot["id"] if snapshot is not None else None,
+        "os": "ubuntu:24.04",
+        "resources": "2x4",
+        "first_boot_commands": "",
+        "app_dir": "",
+        "apps": [],
+        "timeout": 3600,
+        "tags": [],
+        "endpoints": [],
+        "variables": [],
+        "boot_logs": [],
+        "create_date": iso(now),
+        "snapshots": [],
+        "_ws": ws,
+        "_project": project,
+        "_pending": [],
+    }
+    merged = dict(base)
+    merged.update({key: value for key, value in spec.items() if value is not None})
+    merged.pop("identifier", None)
+    apply_config(box, merged)
+    box["endpoints"] = _endpoints(box.get("endpoints"), identifier)
+    sandboxes(state)[box["id"]] = box
+    if start:
+        boot(state, box, now, restoring=snapshot is not None)
+    return box
+
+
+# --- status changes ---------------------------------------------------------------------------------
+
+
+def _schedule(box: Dict[str, Any], at: float, change: Dict[str, Any]) -> None:
+    box["_pending"].append([at, change])
+    box["_pending"].sort(key=lambda item: item[0])
+
+
+def boot(state: State, box: Dict[str, Any], now: float, restoring: bool = False) -> float:
+    """Start the sandbox (and its setup on first boot, and its apps); returns when it is RUNNING."""
+    ready = now + settings(state)["sandbox_boot"]
+    box["_pending"] = []
+    box["status"] = "RESTORING" if restoring else "STARTING"
+    first = box["setup_status"] in ("STALE", "INPROGRESS") or box["setup_status"] is None
+    if first:
+        box["setup_status"] = "INPROGRESS"
+    box["boot_logs"] = ["Sandbox starting..."]
+    for app in box.get("apps") or []:
+        app["app_status"] = "NONE"
+    setup_failed = first and _fails(box.get("first_boot_commands"))
+    _schedule(box, ready, {"status": "RUNNING", "setup": "FAILED" if setup_failed else ("SUCCESS" if first else None),
+                           "apps": "START"})
+    return ready
+
+
+def stop(state: State, box: Dict[str, Any], now: float) -> float:
+    done = now + settings(state)["sandbox_stop"]
+    box["_pending"] = []
+    if box["status"] == "STOPPED":
+        return now
+    box["status"] = "STOPPING"
+    _schedule(box, done, {"status": "STOPPED", "apps": "NONE"})
+    return done
+
+
+def set_apps(box: Dict[str, Any], operation: str) -> None:
+    """START / STOP / NONE for every app; a command ``exit N`` ends FAILED when started."""
+    for app in box.get("apps") or []:
+        if operation == "START":
+            app["app_status"] = "FAILED" if _fails([app.get("command")]) else "RUNNING"
+        elif operation == "STOP":
+            app["app_status"] = "ENDED"
+        else:
+            app["app_status"] = "NONE"
+
+
+def create_snapshot(state: State, box: Dict[str, Any], name: str, now: float) -> Tuple[Dict[str, Any], float]:
+    if not name:
+        raise _bad("Field 'name' is required")
+    done = now + settings(state)["snapshot_time"]
+    number = state.next_id("snapshot", start=1)
+    config = {field: copy.deepcopy(box.get(field)) for field in CONFIG_FIELDS}
+    config["apps"] = [app["command"] for app in box.get("apps") or []]
+    config["name"] = box["name"]
+    snapshot = {
+        "id": _short_id("snapshot:%d" % number, "sn-"),
+        "name": name,
+        "size": 2,
+        "status": "CREATING",
+        "create_date": iso(now),
+        "_ready_at": done,
+        "_config": config,
+    }
+    box.setdefault("snapshots", []).append(snapshot)
+    return snapshot, done
+
+
+def find_snapshot(state: State, ws: str, project: str, name: str) -> Optional[Dict[str, Any]]:
+    """The newest CREATED snapshot of that name among the project's sandboxes."""
+    found = None
+    for box in in_project(state, ws, project):
+        for snapshot in box.get("snapshots") or []:
+            if snapshot["name"] == name and snapshot["status"] == "CREATED":
+                found = snapshot
+    return found
+
+
+def advance(state: State, now: float) -> None:
+    """Apply every scheduled sandbox and snapshot change due by ``now``."""
+    for box in list(sandboxes(state).values()):
+        while box["_pending"] and box["_pending"][0][0] <= now:
+            _at, change = box["_pending"].pop(0)
+            box["status"] = change["status"]
+            if change.get("setup"):
+                box["setup_status"] = change["setup"]
+            if change.get("status") == "RUNNING":
+                box["boot_logs"].append("Sandbox started.")
+            set_apps(box, change.get("apps", "NONE"))
+        for snapshot in box.get("snapshots") or []:
+            if snapshot["status"] == "CREATING" and snapshot["_ready_at"] <= now:
+                snapshot["status"] = "CREATED"
+
+
+# --- views --------------------------------------------------------------------------------------------
+
+
+def sandbox_url(base: str, ws: str, sandbox_id: str) -> str:
+    return "%s/workspaces/%s/sandboxes/%s" % (base, common.seg(ws), common.seg(sandbox_id))
+
+
+def view(state: State, base: str, box: Dict[str, Any]) -> Dict[str, Any]:
+    """The full sandbox as ``GET /sandboxes/{id}`` answers it."""
+    ws, project_name = box["_ws"], box["_project"]
+    result: Dict[str, Any] = {
+        "url": sandbox_url(base, ws, box["id"]),
+        "html_url": "%s/app/%s/%s/sandboxes/%s" % (base, common.seg(ws), common.seg(project_name), common.seg(box["id"])),
+    }
+    for key, value in box.items():
+        if not key.startswith("_") and key != "snapshots":
+            result[key] = copy.deepcopy(value)
+    result["app_status"] = app_status(box)
+    project = state.data.get("workspaces", {}).get(ws, {}).get("projects", {}).get(project_name, {})
+    result["project"] = common.project_view(base, ws, project_name, project)
+    return result
+
+
+def short_view(state: State, base: str, box: Dict[str, Any]) -> Dict[str, Any]:
+    full = view(state, base, box)
+    return {key: full[key] for key in SHORT_KEYS if key in full}
+
+
+def snapshot_view(base: str, box: Dict[str, Any], snapshot: Dict[str, Any]) -> Dict[str, Any]:
+    result = {
+        "url": "%s/snapshots/%s" % (sandbox_url(base, box["_ws"], box["id"]), common.seg(snapshot["id"])),
+        "html_url": "%s/app/%s/%s/sandboxes/%s/snapshots" % (base, common.seg(box["_ws"]), common.seg(box["_project"]),
+                                                             common.seg(box["id"])),
+    }
+    result.update({key: copy.deepcopy(value) for key, value in snapshot.items() if not key.startswith("_")})
+    return result
+
+
+# --- seeds ----------------------------------------------------------------------------------------------
+
+
+def seed_sandboxes(state: State, items: Any) -> None:
+    """Seed ``sandboxes``: a list of specs with ``workspace`` and ``project_name`` (and optionally
+    ``status``: RUNNING (default) or STOPPED, and ``snapshots``: a list of names), stored settled."""
+    if not isinstance(items, list):
+        raise ApiError(400, "seed: sandboxes must be a list")
+    for item in items:
+        item = dict(item)
+        ws, project = item.pop("workspace", None), item.pop("project_name", None)
+        if not ws or not project:
+            raise ApiError(400, "seed: every sandbox needs 'workspace' and 'project_name'")
+        status = item.pop("status", "RUNNING")
+        snapshot_names = item.pop("snapshots", [])
+        try:
+            box = new_sandbox(state, ws, project, item, 0.0, start=False)
+        except SandboxError as exc:
+            raise ApiError(400, "seed: %s" % exc)
+        box["create_date"] = "2026-01-01T00:00:00.000Z"
+        box["setup_status"] = "SUCCESS"
+        if status == "RUNNING":
+            box["status"] = "RUNNING"
+            set_apps(box, "START")
+        for name in snapshot_names:
+            snapshot, _done = create_snapshot(state, box, name, 0.0)
+            snapshot["status"] = "CREATED"
+
+
+def seed_settings(state: State, values: Any) -> None:
+    """Seed ``run_settings``: durations in seconds (see DEFAULT_SETTINGS)."""
+    if not isinstance(values, dict):
+        raise ApiError(400, "seed: run_settings must be an object")
+    unknown = sorted(set(values) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ApiError(400, "seed: unknown run_settings: %s" % ", ".join(unknown))
+    for key, value in values.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ApiError(400, "seed: run_settings.%s must be a number of seconds" % key)
+        settings(state)[key] = float(value)
+
+
+def init_state(state: State) -> None:
+    state.data["sandboxes"] = {}
+    state.data["run_settings"] = dict(DEFAULT_SETTINGS)
+
+
+# --- routes ------------------------------------------------------------------------------------------------
+
+
+def make_routes(clock: Callable[[], float], before: Callable[[State, float], None]) -> List[Tuple[str, str, Any]]:
+    """The sandbox endpoints; ``before(state, now)`` brings runs and sandboxes up to date first."""
+
+    def now_for(state: State) -> float:
+        now = clock()
+        before(state, now)
+        return now
+
+    def find(state: State, request: Request) -> Dict[str, Any]:
+        ws = request.params["ws"]
+        common.get_workspace(state, ws)
+        box = sandboxes(state).get(request.params["sandbox_id"])
+        if box is None or box["_ws"] != ws:
+            raise ApiError(404, "Sandbox not found: %s" % request.params["sandbox_id"])
+        return box
+
+    def project_param(state: State, request: Request) -> str:
+        project = request.query_value("project_name")
+        if not project:
+            raise ApiError(400, "Query parameter 'project_name' is required")
+        common.get_project(state, request.params["ws"], project)
+        return project
+
+    def list_sandboxes(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        ws = request.params["ws"]
+        project = project_param(state, request)
+        page = request.query_int("page", 1)
+        per_page = min(request.query_int("per_page", state.config.page_size), state.config.max_per_page)
+        if page < 1 or per_page < 1:
+            raise ApiError(400, "Query parameters 'page' and 'per_page' must be 1 or more")
+        boxes = sorted(in_project(state, ws, project), key=lambda box: (box["create_date"], box["id"]))
+        chunk = boxes[(page - 1) * per_page:page * per_page]
+        render = view if state.config.list_view == "full" else short_view
+        return 200, {
+            "url": "%s/workspaces/%s/sandboxes" % (request.base_url, common.seg(ws)),
+            "html_url": "%s/app/%s/%s/sandboxes" % (request.base_url, common.seg(ws), common.seg(project)),
+            "sandboxes": [render(state, request.base_url, box) for box in chunk],
+        }, {}
+
+    def create(state: State, request: Request) -> HandlerResult:
+        now = now_for(state)
+        ws = request.params["ws"]
+        project = project_param(state, request)
+        body = dict(request.json_object())
+        source = None
+        if body.get("source_sandbox_id") is not None:
+            source = sandboxes(state).get(str(body.pop("source_sandbox_id")))
+            if source is None or source["_ws"] != ws:
+                raise ApiError(400, "Source sandbox not found")
+        try:
+            box = new_sandbox(state, ws, project, body, now, start=True, source=source)
+        except SandboxError as exc:
+            raise ApiError(400, str(exc))
+        return 201, view(state, request.base_url, box), {}
+
+    def get(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        return 200, view(state, request.base_url, find(state, request)), {}
+
+    def edit(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        box = find(state, request)
+        body = request.json_object()
+        try:
+            validate_spec(body, creating=False)
+        except SandboxError as exc:
+            raise ApiError(400, str(exc))
+        identifier = body.get("identifier")
+        if identifier is not None and identifier != box["identifier"]:
+            if find_by_identifier(state, box["_ws"], box["_project"], identifier) is not None:
+                raise ApiError(400, "Sandbox with identifier '%s' already exists in project '%s'" % (identifier, box["_project"]))
+        if body.get("first_boot_commands") is not None and body["first_boot_commands"] != box.get("first_boot_commands"):
+            box["setup_status"] = "STALE"
+        apply_config(box, body)
+        return 200, view(state, request.base_url, box), {}
+
+    def delete(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        box = find(state, request)
+        del sandboxes(state)[box["id"]]
+        return 204, None, {}
+
+    def start(state: State, request: Request) -> HandlerResult:
+        now = now_for(state)
+        box = find(state, request)
+        if box["status"] not in ("RUNNING", "STARTING", "RESTORING"):
+            boot(state, box, now)
+        return 200, view(state, request.base_url, box), {}
+
+    def stop_route(state: State, request: Request) -> HandlerResult:
+        now = now_for(state)
+        box = find(state, request)
+        stop(state, box, now)
+        return 200, view(state, request.base_url, box), {}
+
+    def restart(state: State, request: Request) -> HandlerResult:
+        now = now_for(state)
+        box = find(state, request)
+        boot(state, box, now)
+        return 200, view(state, request.base_url, box), {}
+
+    def list_snapshots(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        box = find(state, request)
+        base = sandbox_url(request.base_url, box["_ws"], box["id"])
+        return 200, {
+            "url": base + "/snapshots",
+            "html_url": "%s/app/%s/%s/sandboxes/%s/snapshots" % (request.base_url, common.seg(box["_ws"]),
+                                                                 common.seg(box["_project"]), common.seg(box["id"])),
+            "snapshots": [snapshot_view(request.base_url, box, snapshot) for snapshot in box.get("snapshots") or []],
+        }, {}
+
+    def add_snapshot(state: State, request: Request) -> HandlerResult:
+        now = now_for(state)
+        box = find(state, request)
+        try:
+            snapshot, _done = create_snapshot(state, box, request.json_object().get("name"), now)
+        except SandboxError as exc:
+            raise ApiError(400, str(exc))
+        return 201, snapshot_view(request.base_url, box, snapshot), {}
+
+    def find_snapshot_route(state: State, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        box = find(state, request)
+        for snapshot in box.get("snapshots") or []:
+            if snapshot["id"] == request.params["snapshot_id"]:
+                return box, snapshot
+        raise ApiError(404, "Snapshot not found: %s" % request.params["snapshot_id"])
+
+    def get_snapshot(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        box, snapshot = find_snapshot_route(state, request)
+        return 200, snapshot_view(request.base_url, box, snapshot), {}
+
+    def delete_snapshot(state: State, request: Request) -> HandlerResult:
+        now_for(state)
+        box, snapshot = find_snapshot_route(state, request)
+        box["snapshots"].remove(snapshot)
+        return 204, None, {}
+
+    return [
+        ("GET", SANDBOXES, list_sandboxes),
+        ("POST", SANDBOXES, create),
+        ("GET", SANDBOX, get),
+        ("PATCH", SANDBOX, edit),
+        ("DELETE", SANDBOX, delete),
+        ("POST", SANDBOX + r"/start", start),
+        ("POST", SANDBOX + r"/stop", stop_route),
+        ("POST", SANDBOX + r"/restart", restart),
+        ("GET", SNAPSHOTS, list_snapshots),
+        ("POST", SNAPSHOTS, add_snapshot),
+        ("GET", SNAPSHOT, get_snapshot),
+        ("DELETE", SNAPSHOT, delete_snapshot),
+    ]
