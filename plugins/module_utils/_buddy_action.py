@@ -571,12 +571,11 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
     found_type = found.get("type")
     if request.type is not None and request.type != found_type:
         if not request.recreate:
-            raise ValidationError(
-                "action %r (id %s) has type %s, and the type of an existing action can't be changed. Set "
-                "recreate: true to replace it with a new %s action at the same position (the old action is "
-                "deleted, and with it its run history)" % (found.get("name"), found.get("id"), found_type,
-                                                          request.type),
-                options=["type", "recreate"])
+            message = ("action %r (id %s) has type %s, and the type of an existing action can't be changed. Set "
+                       "recreate: true to replace it with a new %s action at the same position (the old action "
+                       "is deleted, and with it its run history)"
+                       % (found.get("name"), found.get("id"), found_type, request.type))
+            raise ValidationError(message, options=["type", "recreate"])
         return _recreate(client, location, request, found, check_mode, want_diff)
 
     if request.type is None:

@@ -156,6 +156,13 @@ CREATE = dict(name="Create sandbox", type="SANDBOX_CREATE", **{"from": "SCRATCH"
 CREATE["spec"] = {"identifier": "preview", "os": "ubuntu:24.04"}
 
 
+def merged(base, **changes):
+    """``base`` with ``changes`` (a function, so linters don't mistake keys for repeated arguments)."""
+    result = dict(base)
+    result.update(changes)
+    return result
+
+
 def existing(**fields):
     action = {"id": 10, "name": "Build", "type": "BUILD"}
     action.update(fields)
@@ -219,7 +226,7 @@ def test_bad_input_fails_before_any_request(overrides, fragment, options):
 
 def test_sandbox_create_from_snapshot_is_valid_with_snapshot_name():
     client = FakeBuddy()
-    result = ensure(client, **dict(CREATE, spec=None, snapshot_name="nightly", **{"from": "SNAPSHOT"}))
+    result = ensure(client, **merged(CREATE, spec=None, snapshot_name="nightly", **{"from": "SNAPSHOT"}))
     assert result["changed"] is True
     assert client.writes[0][1]["snapshot_name"] == "nightly"
     assert "spec" not in client.writes[0][1]
@@ -241,7 +248,7 @@ def test_absent_skips_type_validation():
 
 
 def test_secrets_of_a_request():
-    request = model.ActionRequest(params(**dict(DOCKER, password="pw", variables=[
+    request = model.ActionRequest(params(**merged(DOCKER, password="pw", variables=[
         {"key": "A", "value": "open", "encrypted": None, "settable": None, "type": None, "description": None},
         {"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None, "description": None},
     ])))
@@ -249,7 +256,7 @@ def test_secrets_of_a_request():
 
 
 def test_request_fields_hold_only_what_was_set():
-    request = model.ActionRequest(params(**dict(MANAGE, disabled=False)))
+    request = model.ActionRequest(params(**merged(MANAGE, disabled=False)))
     assert request.fields == {"name": "Stop sandboxes", "disabled": False, "operation": "STOP",
                               "targets": [{"identifier": "preview"}]}
 
@@ -257,7 +264,7 @@ def test_request_fields_hold_only_what_was_set():
 def test_integration_string_becomes_a_dict():
     request = model.ActionRequest(params(**BLACKFIRE))
     assert request.fields["integration"] == {"identifier": "bf1"}
-    request = model.ActionRequest(params(**dict(BLACKFIRE, integration={"identifier": "bf2", "type": "X"})))
+    request = model.ActionRequest(params(**merged(BLACKFIRE, integration={"identifier": "bf2", "type": "X"})))
     assert request.fields["integration"] == {"identifier": "bf2", "type": "X"}
 
 
@@ -413,7 +420,7 @@ def test_add_sends_secrets_but_never_returns_them():
 
 def test_update_patches_only_the_differing_fields():
     client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11, shell="BASH")])
-    result = ensure(client, **dict(DOCKER, docker_image_tag="3.13", shell="BASH", disabled=True))
+    result = ensure(client, **merged(DOCKER, docker_image_tag="3.13", shell="BASH", disabled=True))
     assert result["changed"] is True
     assert client.calls == [("list_actions",), ("edit_action", 11, {"docker_image_tag": "3.13", "disabled": True})]
     assert result["action"]["docker_image_tag"] == "3.13"
@@ -433,14 +440,14 @@ def test_nested_change_sends_the_whole_nested_value_as_written():
     spec = {"identifier": "preview", "os": "ubuntu:24.04", "endpoints": [{"name": "web", "endpoint": "80"}]}
     client = FakeBuddy([dict(CREATE, id=5, spec=dict(spec, resources="2x4"), start=True)])
     changed_spec = dict(spec, endpoints=[{"name": "web", "endpoint": "8080"}])
-    result = ensure(client, **dict(CREATE, spec=changed_spec))
+    result = ensure(client, **merged(CREATE, spec=changed_spec))
     assert client.writes == [("edit_action", 5, {"spec": changed_spec})]
     assert result["changed"] is True
 
 
 def test_check_mode_update_predicts_the_server_result():
     client = FakeBuddy([dict(DOCKER, id=11)])
-    desired = dict(DOCKER, docker_image_tag="3.13")
+    desired = merged(DOCKER, docker_image_tag="3.13")
     predicted = ensure(client, check_mode=True, **desired)
     assert client.writes == []
     real = ensure(client, **desired)
@@ -472,7 +479,7 @@ def test_run_only_on_first_failure_checked_against_existing_trigger_time():
 def test_other_type_fails_naming_recreate():
     client = FakeBuddy([dict(DOCKER, id=11)])
     with pytest.raises(ValidationError) as caught:
-        ensure(client, **dict(MANAGE, name="Run tests"))
+        ensure(client, **merged(MANAGE, name="Run tests"))
     message = caught.value.message
     assert "has type RUN_DOCKER_CONTAINER" in message
     assert "can't be changed" in message
@@ -486,7 +493,7 @@ def test_other_type_fails_naming_recreate():
 
 def test_recreate_adds_after_the_old_action_then_deletes_it():
     client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11), existing(id=2, name="B")])
-    result = ensure(client, recreate=True, **dict(MANAGE, name="Run tests"))
+    result = ensure(client, recreate=True, **merged(MANAGE, name="Run tests"))
     assert [call[0] for call in client.calls] == ["list_actions", "add_action", "delete_action"]
     add = client.writes[0]
     assert add[1]["after_action_id"] == 11 and add[1]["type"] == "SANDBOX_MANAGE"
@@ -502,7 +509,7 @@ def test_recreate_adds_after_the_old_action_then_deletes_it():
 
 def test_recreate_in_check_mode_writes_nothing():
     client = FakeBuddy([dict(DOCKER, id=11)])
-    result = ensure(client, check_mode=True, recreate=True, **dict(MANAGE, name="Run tests"))
+    result = ensure(client, check_mode=True, recreate=True, **merged(MANAGE, name="Run tests"))
     assert result["changed"] is True
     assert result["replaced_action_id"] == 11
     assert client.writes == []
@@ -513,7 +520,7 @@ def test_recreate_keeps_the_old_action_when_the_add_fails():
     client.list_actions.return_value = [dict(DOCKER, id=11)]
     client.add_action.side_effect = ApiError("POST", "/actions", 400, "bad")
     with pytest.raises(ApiError):
-        ensure(client, recreate=True, **dict(MANAGE, name="Run tests"))
+        ensure(client, recreate=True, **merged(MANAGE, name="Run tests"))
     client.delete_action.assert_not_called()
 
 
@@ -523,7 +530,7 @@ def test_recreate_reports_both_ids_when_the_delete_fails():
     client.add_action.return_value = dict(MANAGE, id=12, name="Run tests", password="leak")
     client.delete_action.side_effect = ApiError("DELETE", "/actions/11", 403, "no")
     with pytest.raises(OpsflowError) as caught:
-        ensure(client, recreate=True, **dict(MANAGE, name="Run tests"))
+        ensure(client, recreate=True, **merged(MANAGE, name="Run tests"))
     assert "added the new SANDBOX_MANAGE action (id 12)" in caught.value.message
     assert "deleting the old RUN_DOCKER_CONTAINER action (id 11) failed" in caught.value.message
     assert caught.value.details["replaced_action_id"] == 11
@@ -532,7 +539,7 @@ def test_recreate_reports_both_ids_when_the_delete_fails():
 
 def test_recreate_honours_an_explicit_after_action_id():
     client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11), existing(id=2, name="B")])
-    ensure(client, recreate=True, after_action_id=2, **dict(MANAGE, name="Run tests"))
+    ensure(client, recreate=True, after_action_id=2, **merged(MANAGE, name="Run tests"))
     assert client.writes[0][1]["after_action_id"] == 2
     assert [action["id"] for action in client.actions] == [1, 2, 100]
 
