@@ -59,7 +59,7 @@ def build_venv(wanted: str) -> None:
     shutil.rmtree(VENV, ignore_errors=True)
     print('creating %s (Python %s)' % (os.path.relpath(VENV, ROOT), sys.version.split()[0]), flush=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    command = [VENV_PYTHON, '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off',
+    command = [VENV_PYTHON, '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet',
                '-r', REQUIREMENTS]
     if os.path.exists(CONSTRAINTS):
         command += ['-c', CONSTRAINTS]
