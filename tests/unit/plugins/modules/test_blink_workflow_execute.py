@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""blink_workflow_execute as Ansible runs it: documentation, options, check mode, dedupe, secrets.
+
+``main()`` runs for real (AnsibleModule parses the arguments); the client is the real
+BlinkClient over a scripted HTTP session with a fake clock, so every request is recorded.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import contextlib
+import json
+from unittest import mock
+
+import pytest
+import yaml
+
+from ansible.module_utils import basic
+
+from ansible_collections.opsflow.pipelines.plugins.doc_fragments._blink import ModuleDocFragment as BlinkFragment
+from ansible_collections.opsflow.pipelines.plugins.modules import blink_workflow_execute
+
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
+    EXECUTE,
+    EXECUTIONS,
+    KEY,
+    T0,
+    calls,
+    execution,
+    listing,
+    make_client,
+    rql,
+)
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")):
+            yield
+
+BASE = dict(api_key=KEY, api_url="https://app.blinkops.test", workspace_id="ws-1", workflow_id="wf-1")
+
+
+def run_module(module, client, capsys, base=None, **args):
+    """Run module.main() with ``base`` (default BASE) and ``args``; the parsed JSON result and the raw output."""
+    with patch_module_args(dict(BASE if base is None else base, **args)), \
+            mock.patch.object(module.BlinkClient, "from_module", return_value=client):
+        with pytest.raises(SystemExit):
+            module.main()
+    out = capsys.readouterr().out
+    return json.loads(out), out
+
+
+def compare_spec(spec, docs, path=""):
+    assert sorted(spec) == sorted(docs), "options differ at %s" % path
+    for name, entry in spec.items():
+        documented = docs[name]
+        where = "%s.%s" % (path, name) if path else name
+        assert documented.get("description"), "%s has no description" % where
+        assert documented.get("type", "str") == entry.get("type", "str"), where
+        assert documented.get("elements") == entry.get("elements"), where
+        assert documented.get("choices") == entry.get("choices"), where
+        assert documented.get("default") == entry.get("default"), where
+        assert bool(documented.get("required")) == bool(entry.get("required")), where
+        if entry.get("options") or documented.get("suboptions"):
+            compare_spec(entry.get("options") or {}, documented.get("suboptions") or {}, where)
+
+
+def test_documentation_matches_the_argument_spec_and_the_contract():
+    doc = yaml.safe_load(blink_workflow_execute.DOCUMENTATION)
+    compare_spec(blink_workflow_execute.OPTIONS, doc["options"])
+    connection = yaml.safe_load(BlinkFragment.DOCUMENTATION)["options"]
+    assert not set(doc["options"]) & set(connection)
+    assert doc["version_added"] == "0.1.0"
+    assert "opsflow.pipelines._attributes.BLINK" in doc["extends_documentation_fragment"]
+    assert "opsflow.pipelines._blink" in doc["extends_documentation_fragment"]
+    options = blink_workflow_execute.OPTIONS
+    assert options["wait"]["default"] is True and options["wait_timeout"]["default"] == 600
+    assert options["poll_interval"]["default"] == 5 and options["cancel_on_timeout"]["default"] is False
+    assert options["dedupe_window"]["default"] == 0
+    assert set(options["callback"]["options"]) == {"url", "method", "headers", "body", "cookies", "disable_ssl",
+                                                   "exclude_default_metadata"}
+
+
+def test_examples_and_return_are_yaml_and_cover_the_common_uses():
+    examples = yaml.safe_load(blink_workflow_execute.EXAMPLES)
+    module_tasks = [task["opsflow.pipelines.blink_workflow_execute"] for task in examples
+                    if "opsflow.pipelines.blink_workflow_execute" in task]
+    assert any(task.get("wait") is False for task in module_tasks)
+    assert any(task.get("dedupe_window") for task in module_tasks)
+    assert any("output" in json.dumps(task) for task in examples)
+    returned = yaml.safe_load(blink_workflow_execute.RETURN)
+    assert {"execution_id", "state", "output", "execution", "reused", "error_details"} <= set(returned)
+    for name, entry in returned.items():
+        assert entry["description"] and entry["returned"] and entry["type"], name
+
+
+def test_wait_false_starts_it_with_one_request(capsys):
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}))
+    result, out = run_module(blink_workflow_execute, client, capsys, wait=False, input_values={"env": "prod"},
+                             callback={"url": "https://hook.test", "disable_ssl": True, "exclude_default_metadata": True})
+    assert result["changed"] is True and result["execution_id"] == "ex-1" and result["reused"] is False
+    assert result["state"] is None and result["output"] is None and result["execution"] is None
+    assert calls(session) == [("POST", EXECUTE)]
+    assert session.calls[0][2]["params"] is None
+    assert json.loads(session.calls[0][2]["data"]) == {
+        "input_values": {"env": "prod"},
+        "callback": {"url": "https://hook.test", "disableSSL": True, "excludeDefaultMetadata": True}}
+    assert KEY not in out
+
+
+def test_wait_returns_the_sync_output(capsys):
+    ours = execution("ex-1", "Completed", {}, started=T0 + 0.1)
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-9"}), listing(ours))
+    result, _out = run_module(blink_workflow_execute, client, capsys, wait_timeout=90)
+    assert result["output"] == {"ticket": "SEC-9"} and result["execution_id"] == "ex-1"
+    assert result["state"] == "Completed" and result["changed"] is True
+    assert session.calls[0][2]["params"] == {"run_sync": "true", "timeout": 90}
+    assert [path for _method, path in calls(session)].count(EXECUTIONS + "/ex-1") == 0
+
+
+def test_failure_result_keeps_the_execution(capsys):
+    failed = execution("ex-1", "Failed", error_details={"message": "boom", "error_code": "E1"})
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed))
+    result, _out = run_module(blink_workflow_execute, client, capsys)
+    assert result["failed"] is True and result["changed"] is True
+    assert result["execution_id"] == "ex-1" and result["state"] == "Failed"
+    assert result["error_details"] == {"message": "boom", "error_code": "E1"}
+    assert "ended Failed: boom (error_code E1)" in result["msg"]
+
+
+def test_check_mode_starts_nothing(capsys):
+    client, session, _warnings, _clock = make_client()
+    result, _out = run_module(blink_workflow_execute, client, capsys, _ansible_check_mode=True)
+    assert result["changed"] is True and result["execution_id"] is None
+    assert session.calls == []
+
+
+def test_check_mode_still_looks_for_an_execution_to_reuse(capsys):
+    running = execution("ex-2", "Running", {"a": 1}, started=T0 - 30)
+    client, session, _warnings, _clock = make_client(listing(running))
+    result, _out = run_module(blink_workflow_execute, client, capsys, _ansible_check_mode=True, dedupe_window=300,
+                              input_values={"a": 1})
+    assert result["changed"] is False and result["reused"] is True and result["execution_id"] == "ex-2"
+    assert calls(session) == [("GET", EXECUTIONS)]
+
+
+def test_check_mode_with_nothing_to_reuse_predicts_a_change(capsys):
+    client, session, _warnings, _clock = make_client(listing(execution("ex-2", "Completed", {"a": 2}, started=T0 - 5)))
+    result, _out = run_module(blink_workflow_execute, client, capsys, _ansible_check_mode=True, dedupe_window=300,
+                              input_values={"a": 1})
+    assert result["changed"] is True and result["reused"] is False
+    assert calls(session) == [("GET", EXECUTIONS)]
+
+
+def test_dedupe_reuses_a_running_execution_and_waits_for_it(capsys):
+    running = execution("ex-2", "Running", {"a": 1}, started=T0 - 30)
+    client, session, _warnings, _clock = make_client(
+        listing(running), FakeRaw(200, execution("ex-2", "Running")),
+        FakeRaw(200, execution("ex-2", "Completed", output={"r": 1})))
+    result, _out = run_module(blink_workflow_execute, client, capsys, dedupe_window=300, input_values={"a": 1},
+                              poll_interval=1)
+    assert result["changed"] is False and result["reused"] is True
+    assert result["output"] == {"r": 1} and result["state"] == "Completed"
+    assert rql(session, 0)["filter"] == {"playbook_id": {"$eq": "wf-1"}}
+    assert [method for method, _path in calls(session)] == ["GET", "GET", "GET"]
+
+
+def test_dedupe_with_a_different_input_starts_a_new_run(capsys):
+    client, session, _warnings, _clock = make_client(
+        listing(execution("ex-2", "Completed", {"a": 2}, started=T0 - 30)), FakeRaw(200, {"execution_id": "ex-3"}))
+    result, _out = run_module(blink_workflow_execute, client, capsys, dedupe_window=300, input_values={"a": 1},
+                              wait=False)
+    assert result["changed"] is True and result["execution_id"] == "ex-3"
+    assert calls(session) == [("GET", EXECUTIONS), ("POST", EXECUTE)]
+
+
+@pytest.mark.parametrize("args, word", [
+    (dict(wait_timeout=0), "wait_timeout"),
+    (dict(poll_interval=0), "poll_interval"),
+    (dict(dedupe_window=-1), "dedupe_window"),
+])
+def test_bad_numbers_fail_before_any_request(capsys, args, word):
+    client, session, _warnings, _clock = make_client()
+    result, _out = run_module(blink_workflow_execute, client, capsys, **args)
+    assert result["failed"] is True and word in result["msg"]
+    assert session.calls == []
+
+
+def test_callback_url_is_required_within_callback(capsys):
+    client, session, _warnings, _clock = make_client()
+    result, _out = run_module(blink_workflow_execute, client, capsys, callback={"method": "POST"})
+    assert result["failed"] is True and "url" in result["msg"]
+    assert session.calls == []
+
+
+def test_secrets_never_reach_the_output(capsys):
+    client, _session, _warnings, _clock = make_client(FakeRaw(401, {"status": 401, "message": "Invalid API key"}))
+    result, out = run_module(blink_workflow_execute, client, capsys, wait=False,
+                             callback={"url": "https://hook.test", "headers": {"Authorization": "Bearer hook-s3cret"},
+                                       "cookies": {"session": "cookie-s3cret"}})
+    assert result["failed"] is True and "HTTP 401" in result["msg"]
+    assert KEY not in out and "hook-s3cret" not in out and "cookie-s3cret" not in out
