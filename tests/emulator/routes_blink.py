@@ -385,11 +385,8 @@ def _matches(item: Dict[str, Any], conditions: Dict[str, Any]) -> bool:
         if not isinstance(condition, dict):
             condition = {"$eq": condition}
         for operator, want in condition.items():
-            check = OPERATORS.get(operator)
-            if check is None:
-                raise ApiError(400, "Unsupported RQL operator %s" % operator)
             try:
-                if not check(have, want):
+                if not OPERATORS[operator](have, want):
                     return False
             except TypeError:
                 return False
@@ -401,6 +398,10 @@ def rql_page(items: List[Dict[str, Any]], query: Dict[str, Any]) -> Dict[str, An
     conditions = query.get("filter") or {}
     if not isinstance(conditions, dict):
         raise ApiError(400, "RQL filter must be an object")
+    for condition in conditions.values():
+        for operator in (condition if isinstance(condition, dict) else {}):
+            if operator not in OPERATORS:
+                raise ApiError(400, "Unsupported RQL operator %s" % operator)
     selected = [item for item in items if _matches(item, conditions)]
     for key in reversed(query.get("sort") or []):
         descending = key.startswith("-")
