@@ -299,13 +299,15 @@ def run_details(execution: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def wait_for_execution(client: Any, location: PipelineLocation, execution: Dict[str, Any], timeout: float,
-                       poll_interval: float, sleep: Callable[[float], None] = time.sleep,
-                       clock: Callable[[], float] = time.monotonic) -> Tuple[Dict[str, Any], bool]:
+                       poll_interval: float, sleep: Optional[Callable[[float], None]] = None,
+                       clock: Optional[Callable[[], float]] = None) -> Tuple[Dict[str, Any], bool]:
     """Poll until the run finishes or ``timeout`` passes: (last execution seen, finished?).
 
     One GET per ``poll_interval``; the last one lands at the deadline, so at
     most ``ceil(timeout / poll_interval)`` polls are made.
     """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
     deadline = clock() + timeout
     execution_id = execution["id"]
     while not is_finished(execution):
