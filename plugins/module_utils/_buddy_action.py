@@ -29,7 +29,6 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import 
     mask_secrets,
     merge_into,
     prune_none,
-    secret_values,
     without_keys,
     without_write_only,
 )
@@ -379,10 +378,6 @@ class ActionRequest:
                 and not SANDBOX_IDENTIFIER.match(str(spec["identifier"])):
             raise ValidationError("spec.identifier may hold only letters, digits, '_' and '-', got %r"
                                   % spec["identifier"], options=["spec"])
-
-    def secrets(self) -> List[str]:
-        """Secret strings in the task, for Ansible to mask in its output."""
-        return sorted(secret_values(self.fields))
 
     def add_payload(self, after_action_id: Optional[int]) -> Dict[str, Any]:
         payload = copy.deepcopy(self.fields)

@@ -247,14 +247,6 @@ def test_absent_skips_type_validation():
     assert client.actions == []
 
 
-def test_secrets_of_a_request():
-    request = model.ActionRequest(params(**merged(DOCKER, password="pw", variables=[
-        {"key": "A", "value": "open", "encrypted": None, "settable": None, "type": None, "description": None},
-        {"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None, "description": None},
-    ])))
-    assert request.secrets() == ["hidden", "pw"]
-
-
 def test_request_fields_hold_only_what_was_set():
     request = model.ActionRequest(params(**merged(MANAGE, disabled=False)))
     assert request.fields == {"name": "Stop sandboxes", "disabled": False, "operation": "STOP",
