@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""buddy_action behaviour: update, diff, absent, pagination, type change, placement, request counts."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from buddy_helpers import (
+    ACTIONS_PATH,
+    Log,
+    action_task,
+    assert_absent_from,
+    filler_actions,
+    ids_in_order,
+    play,
+    seed,
+    stored_actions,
+    stored_by_name,
+)
+from control import EmulatorControl, EmulatorProcess
+
+OLD_PASSWORD = 'Old-Reg-Pass-41d2'
+NEW_PASSWORD = 'New-Reg-Pass-93be'
+
+RUN_TESTS = {
+    'name': 'Run tests',
+    'type': 'RUN_DOCKER_CONTAINER',
+    'docker_image_name': 'library/python',
+    'docker_image_tag': '3.12',
+    'execute_commands': ['pytest -q'],
+    'shell': 'BASH',
+    'image_location': 'PRIVATE_REGISTRY',
+    'docker_registry': 'OTHER',
+    'registry': 'registry.example.test',
+    'login': 'ci-bot',
+}
+NEIGHBOURS = [{'name': 'Checkout', 'type': 'GIT_CHECKOUT'}, {'name': 'Notify', 'type': 'SLACK'}]
+
+
+def results_text(run):
+    return json.dumps(run.results)
+
+
+def test_update_sends_one_patch_with_only_the_differing_fields(emulator, run_playbook):
+    seeded = seed(emulator, [NEIGHBOURS[0], dict(RUN_TESTS, password=OLD_PASSWORD), NEIGHBOURS[1]])
+    target = seeded[1]
+    wanted = dict(RUN_TESTS, docker_image_tag='3.13', execute_commands=['pip install .', 'pytest -q'],
+                  password=NEW_PASSWORD)
+    playbook = play(action_task('Update tests', **wanted))
+
+    log = Log(emulator)
+    checked = run_playbook(playbook, check=True, diff=True)
+    result = checked.task('Update tests')
+    assert result['changed'] is True
+    assert log.writes() == [], log.summary()
+    assert stored_actions(emulator) == seeded
+    assert result['diff']['before']['docker_image_tag'] == '3.12'
+    assert result['diff']['after']['docker_image_tag'] == '3.13'
+    assert_absent_from(NEW_PASSWORD, checked.output, results_text(checked))
+
+    log.again()
+    applied = run_playbook(playbook, diff=True)
+    result = applied.task('Update tests')
+    assert result['changed'] is True
+    patches = log.entries('PATCH')
+    assert len(log.writes()) == 1 and len(patches) == 1, log.summary()
+    assert patches[0]['path'] == '%s/%d' % (ACTIONS_PATH, target['id'])
+    assert patches[0]['body'] == {'docker_image_tag': '3.13', 'execute_commands': ['pip install .', 'pytest -q']}
+    stored = stored_by_name(emulator, 'Run tests')
+    assert stored['docker_image_tag'] == '3.13' and stored['execute_commands'] == ['pip install .', 'pytest -q']
+    assert ids_in_order(emulator) == [action['id'] for action in seeded]
+    # update_password: on_create (the default) never sends the password to an existing action.
+    assert emulator.action_secrets(target['id']) == {'password': OLD_PASSWORD}
+    assert result['diff']['before']['docker_image_tag'] == '3.12'
+    assert result['diff']['after']['docker_image_tag'] == '3.13'
+    assert result['diff']['after']['execute_commands'] == ['pip install .', 'pytest -q']
+    assert '3.13' in applied.stdout, 'the diff is not shown to the user'
+    assert_absent_from(NEW_PASSWORD, applied.output, results_text(applied))
+    assert_absent_from(OLD_PASSWORD, applied.output, results_text(applied))
+
+    log.again()
+    rerun = run_playbook(playbook, diff=True)
+    assert rerun.task('Update tests')['changed'] is False
+    assert log.writes() == [], log.summary()
+
+
+def test_update_password_always_sends_it_and_masks_it_in_the_diff(emulator, run_playbook):
+    target = seed(emulator, [dict(RUN_TESTS, password=OLD_PASSWORD)])[0]
+    playbook = play(action_task('Rotate password', update_password='always', **dict(RUN_TESTS, password=NEW_PASSWORD)))
+
+    log = Log(emulator)
+    checked = run_playbook(playbook, check=True, diff=True)
+    assert checked.task('Rotate password')['changed'] is True
+    assert log.writes() == [], log.summary()
+    assert emulator.action_secrets(target['id']) == {'password': OLD_PASSWORD}
+
+    log.again()
+    applied = run_playbook(playbook, diff=True, verbosity=4)
+    result = applied.task('Rotate password')
+    assert result['changed'] is True
+    patches = log.entries('PATCH')
+    assert len(log.writes()) == 1 and len(patches) == 1, log.summary()
+    assert patches[0]['body'] == {'password': NEW_PASSWORD}
+    assert emulator.action_secrets(target['id']) == {'password': NEW_PASSWORD}
+    assert result['diff']['after'].get('password') == '********', result['diff']
+    assert OLD_PASSWORD not in json.dumps(result['diff'])
+    for secret in (NEW_PASSWORD, OLD_PASSWORD):
+        assert_absent_from(secret, applied.output, results_text(applied), checked.output, results_text(checked))
+
+
+def test_absent_deletes_and_absent_again_is_unchanged(emulator, run_playbook):
+    seeded = seed(emulator, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])
+    target = seeded[1]
+    playbook = play(action_task('Remove tests', name='Run tests', state='absent'))
+
+    log = Log(emulator)
+    checked = run_playbook(playbook, check=True)
+    assert checked.task('Remove tests')['changed'] is True
+    assert log.writes() == [], log.summary()
+    assert stored_actions(emulator) == seeded
+
+    log.again()
+    removed = run_playbook(playbook)
+    assert removed.task('Remove tests')['changed'] is True
+    deletes = log.entries('DELETE')
+    assert len(log.writes()) == 1 and len(deletes) == 1, log.summary()
+    assert deletes[0]['path'] == '%s/%d' % (ACTIONS_PATH, target['id'])
+    assert stored_actions(emulator) == [seeded[0], seeded[2]]
+
+    for check in (True, False):
+        log.again()
+        again = run_playbook(playbook, check=check)
+        assert again.task('Remove tests')['changed'] is False
+        assert again.status('Remove tests') == 'ok'
+        assert log.writes() == [], log.summary()
+    assert stored_actions(emulator) == [seeded[0], seeded[2]]
+
+
+def test_absent_by_action_id(emulator, run_playbook):
+    seeded = seed(emulator, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])
+    playbook = play(action_task('Remove by id', action_id=seeded[0]['id'], state='absent'))
+
+    log = Log(emulator)
+    run = run_playbook(playbook)
+    assert run.task('Remove by id')['changed'] is True
+    assert [(e['method'], e['path']) for e in log.writes()] == [('DELETE', '%s/%d' % (ACTIONS_PATH, seeded[0]['id']))]
+    assert stored_actions(emulator) == seeded[1:]
+
+    log.again()
+    again = run_playbook(playbook)
+    assert again.task('Remove by id')['changed'] is False
+    assert log.writes() == [], log.summary()
+    assert stored_actions(emulator) == seeded[1:]
+
+
+def test_action_on_page_two_is_found_not_duplicated(emulator, run_playbook):
+    # More actions than any page can hold (the emulator caps per_page at 100), so the
+    # target can only be found by following the pages.
+    fillers = seed(emulator, filler_actions(105))
+    target = seed(emulator, [dict(RUN_TESTS)])[0]
+    after = seed(emulator, filler_actions(3, prefix='tail'))
+    assert len(stored_actions(emulator)) == 109
+    playbook = play(action_task('Ensure tests', **RUN_TESTS))
+
+    log = Log(emulator)
+    unchanged = run_playbook(playbook)
+    assert unchanged.task('Ensure tests')['changed'] is False, log.summary()
+    assert log.writes() == [], log.summary()
+    pages = [entry['query'].get('page') for entry in log.entries('GET', path=r'/actions$')]
+    assert len(pages) >= 2 and '2' in pages, 'the second page was never read:\n' + log.summary()
+    assert unchanged.task('Ensure tests')['action']['id'] == target['id']
+
+    log.again()
+    changed = run_playbook(play(action_task('Ensure tests', **dict(RUN_TESTS, docker_image_tag='3.13'))))
+    assert changed.task('Ensure tests')['changed'] is True
+    assert [(e['method'], e['path'], e['body']) for e in log.writes()] == [
+        ('PATCH', '%s/%d' % (ACTIONS_PATH, target['id']), {'docker_image_tag': '3.13'})], log.summary()
+    assert ids_in_order(emulator) == [a['id'] for a in fillers + [target] + after]
+    assert stored_by_name(emulator, 'Run tests')['docker_image_tag'] == '3.13'
+
+
+def test_type_change_fails_naming_recreate(emulator, run_playbook):
+    seeded = seed(emulator, [NEIGHBOURS[0], {'name': 'Run tests', 'type': 'BUILD'}, NEIGHBOURS[1]])
+    playbook = play(action_task('Change type', **RUN_TESTS))
+
+    for check in (True, False):
+        log = Log(emulator)
+        failed = run_playbook(playbook, check=check, expect=2)
+        result = failed.task('Change type')
+        assert failed.status('Change type') == 'failed'
+        assert 'recreate' in result['msg'] and 'type' in result['msg'], result['msg']
+        assert log.writes() == [], log.summary()
+        assert stored_actions(emulator) == seeded
+
+
+def test_recreate_replaces_the_action_at_the_same_position(emulator, run_playbook):
+    seeded = seed(emulator, [NEIGHBOURS[0], {'name': 'Run tests', 'type': 'BUILD'}, NEIGHBOURS[1]])
+    old = seeded[1]
+    playbook = play(action_task('Recreate', recreate=True, **dict(RUN_TESTS, password=NEW_PASSWORD)))
+
+    log = Log(emulator)
+    checked = run_playbook(playbook, check=True)
+    assert checked.task('Recreate')['changed'] is True
+    assert log.writes() == [], log.summary()
+    assert stored_actions(emulator) == seeded
+
+    log.again()
+    applied = run_playbook(playbook)
+    assert applied.task('Recreate')['changed'] is True
+    writes = log.writes()
+    assert sorted(entry['method'] for entry in writes) == ['DELETE', 'POST'], log.summary()
+    delete = [entry for entry in writes if entry['method'] == 'DELETE'][0]
+    assert delete['path'] == '%s/%d' % (ACTIONS_PATH, old['id'])
+    actions = stored_actions(emulator)
+    assert [action['name'] for action in actions] == ['Checkout', 'Run tests', 'Notify']
+    new = actions[1]
+    assert new['id'] != old['id'] and new['type'] == 'RUN_DOCKER_CONTAINER'
+    assert new['docker_image_name'] == 'library/python'
+    assert actions[0] == seeded[0] and actions[2] == seeded[2]
+    assert emulator.action_secrets(new['id']) == {'password': NEW_PASSWORD}
+    assert_absent_from(NEW_PASSWORD, applied.output, results_text(applied))
+
+    log.again()
+    rerun = run_playbook(playbook)
+    assert rerun.task('Recreate')['changed'] is False
+    assert log.writes() == [], log.summary()
+
+
+def test_after_action_id_places_on_add_and_moves_an_existing_action(emulator, run_playbook):
+    first, second, third = seed(emulator, [{'name': 'A', 'type': 'BUILD'}, {'name': 'B', 'type': 'BUILD'},
+                                           {'name': 'C', 'type': 'BUILD'}])
+    add = play(action_task('Add D after A', name='D', type='SLEEP', fields={'sleep_in_sec': 5},
+                           after_action_id=first['id']))
+
+    log = Log(emulator)
+    checked = run_playbook(add, check=True)
+    assert checked.task('Add D after A')['changed'] is True
+    assert log.writes() == [], log.summary()
+
+    log.again()
+    added = run_playbook(add)
+    assert added.task('Add D after A')['changed'] is True
+    posts = log.entries('POST')
+    assert len(log.writes()) == 1 and len(posts) == 1, log.summary()
+    assert posts[0]['body'].get('after_action_id') == first['id']
+    fourth = stored_by_name(emulator, 'D')
+    assert ids_in_order(emulator) == [first['id'], fourth['id'], second['id'], third['id']]
+
+    log.again()
+    again = run_playbook(add)
+    assert again.task('Add D after A')['changed'] is False
+    assert log.writes() == [], log.summary()
+
+    move = play(action_task('Move C after A', name='C', after_action_id=first['id']))
+    log.again()
+    checked = run_playbook(move, check=True)
+    assert checked.task('Move C after A')['changed'] is True
+    assert log.writes() == [], log.summary()
+    assert ids_in_order(emulator) == [first['id'], fourth['id'], second['id'], third['id']]
+
+    log.again()
+    moved = run_playbook(move)
+    assert moved.task('Move C after A')['changed'] is True
+    assert [(e['method'], e['path'], e['body']) for e in log.writes()] == [
+        ('PATCH', '%s/%d' % (ACTIONS_PATH, third['id']), {'after_action_id': first['id']})], log.summary()
+    assert ids_in_order(emulator) == [first['id'], third['id'], fourth['id'], second['id']]
+
+    log.again()
+    again = run_playbook(move)
+    assert again.task('Move C after A')['changed'] is False
+    assert log.writes() == [], log.summary()
+    assert ids_in_order(emulator) == [first['id'], third['id'], fourth['id'], second['id']]
+
+
+# --- request counts -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope='module')
+def full_list_server():
+    """A second emulator whose list answers carry whole actions (the session one answers short entries)."""
+    with EmulatorProcess(['--list-view', 'full']) as process:
+        yield process
+
+
+@pytest.fixture(params=['short', 'full'])
+def server(request, emulator):
+    """(control, env) of an emulator answering lists with short entries, then one with whole actions."""
+    if request.param == 'short':
+        assert emulator.config()['list_view'] == 'short'
+        return emulator, {}
+    process = request.getfixturevalue('full_list_server')
+    control = EmulatorControl(process.url)
+    control.reset()
+    assert control.config()['list_view'] == 'full'
+    return control, {'BUDDY_API_URL': process.url}
+
+
+def test_unchanged_by_name_reads_one_page_and_writes_nothing(server, run_playbook):
+    control, env = server
+    target = seed(control, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])[1]
+    log = Log(control)
+    run = run_playbook(play(action_task('Ensure tests', **RUN_TESTS)), env=env)
+    assert run.task('Ensure tests')['changed'] is False
+    expected = ['GET %s' % ACTIONS_PATH]
+    if control.config()['list_view'] == 'short':
+        # A short list entry lacks the compared fields: the action itself must be read.
+        expected.append('GET %s/%d' % (ACTIONS_PATH, target['id']))
+    assert log.calls() == expected, log.summary()
+
+
+def test_unchanged_by_id_makes_exactly_one_get(server, run_playbook):
+    control, env = server
+    target = seed(control, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])[1]
+    log = Log(control)
+    run = run_playbook(play(action_task('Ensure tests', action_id=target['id'], **RUN_TESTS)), env=env)
+    assert run.task('Ensure tests')['changed'] is False
+    assert log.calls() == ['GET %s/%d' % (ACTIONS_PATH, target['id'])], log.summary()
+
+
+def test_add_makes_one_list_and_one_post(server, run_playbook):
+    control, env = server
+    seed(control, NEIGHBOURS)
+    log = Log(control)
+    run = run_playbook(play(action_task('Add tests', **RUN_TESTS)), env=env)
+    assert run.task('Add tests')['changed'] is True
+    assert log.calls() == ['GET %s' % ACTIONS_PATH, 'POST %s' % ACTIONS_PATH], log.summary()
+    assert [action['name'] for action in stored_actions(control)] == ['Checkout', 'Notify', 'Run tests']
+
+
+def test_update_makes_one_list_and_one_patch(server, run_playbook):
+    control, env = server
+    target = seed(control, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])[1]
+    log = Log(control)
+    run = run_playbook(play(action_task('Update tests', **dict(RUN_TESTS, docker_image_tag='3.13'))), env=env)
+    assert run.task('Update tests')['changed'] is True
+    expected = ['GET %s' % ACTIONS_PATH]
+    if control.config()['list_view'] == 'short':
+        expected.append('GET %s/%d' % (ACTIONS_PATH, target['id']))
+    expected.append('PATCH %s/%d' % (ACTIONS_PATH, target['id']))
+    assert log.calls() == expected, log.summary()
+    assert stored_by_name(control, 'Run tests')['docker_image_tag'] == '3.13'
