@@ -464,7 +464,7 @@ def perform(state: State, record: Dict[str, Any], action: Dict[str, Any], t: flo
     if handler is not None:
         return handler(state, record, action, t, base)
     if any(action.get(field) for field in COMMAND_FIELDS + ("inline_commands",)):
-        return _run_commands(action, base)
+        return _commands_action(state, record, action, t, base)
     return base, ["%s actions are not modelled by the emulator: this one succeeds without effect." % action["type"]]
 
 
@@ -501,8 +501,12 @@ class _Failure(ActionFailed):
 
 
 def _commands_action(state: State, record: Dict[str, Any], action: Dict[str, Any], t: float, base: float) -> Tuple[float, List[str]]:
-    del state, record, t
-    return _run_commands(action, base)
+    del t
+    expanded = dict(action)
+    for field in COMMAND_FIELDS + ("inline_commands",):
+        if action.get(field):
+            expanded[field] = _expand_all(action[field], record, state)
+    return _run_commands(expanded, base)
 
 
 def _sandbox_create(state: State, record: Dict[str, Any], action: Dict[str, Any], t: float, base: float) -> Tuple[float, List[str]]:

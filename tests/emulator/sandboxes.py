@@ -253,6 +253,7 @@ def new_sandbox(state: State, ws: str, project: str, spec: Dict[str, Any], now: 
         "snapshots": [],
         "_ws": ws,
         "_project": project,
+        "_seq": number,
         "_pending": [],
     }
     merged = dict(base)
@@ -478,7 +479,7 @@ def make_routes(clock: Callable[[], float], before: Callable[[State, float], Non
         per_page = min(request.query_int("per_page", state.config.page_size), state.config.max_per_page)
         if page < 1 or per_page < 1:
             raise ApiError(400, "Query parameters 'page' and 'per_page' must be 1 or more")
-        boxes = sorted(in_project(state, ws, project), key=lambda box: (box["create_date"], box["id"]))
+        boxes = sorted(in_project(state, ws, project), key=lambda box: box["_seq"])
         chunk = boxes[(page - 1) * per_page:page * per_page]
         render = view if state.config.list_view == "full" else short_view
         return 200, {

@@ -118,7 +118,7 @@ def test_bad_run_request_is_an_api_error_with_the_server_message():
 
 def test_get_and_cancel_execution():
     client, session, _warnings = make_client(FakeRaw(200, {"id": 3, "status": "INPROGRESS"}),
-                                            FakeRaw(200, {"id": 3, "status": "TERMINATED"}))
+                                             FakeRaw(200, {"id": 3, "status": "TERMINATED"}))
     assert client.get_execution(LOCATION, 3)["status"] == "INPROGRESS"
     assert client.cancel_execution(LOCATION, 3)["status"] == "TERMINATED"
     assert calls(session) == [("GET", EXECUTIONS + "/3"), ("PATCH", EXECUTIONS + "/3")]
@@ -358,8 +358,8 @@ def test_outcome_of_a_successful_or_skipped_run():
 @pytest.mark.parametrize("status", ["FAILED", "TERMINATED", "NOT_EXECUTED"])
 def test_outcome_of_a_failed_run_names_the_action(status):
     execution = {"id": 3, "status": status, "html_url": "https://app/run/3",
-                 "action_executions": [entry("SUCCESSFUL", "Create", 1), entry("FAILED", "Run tests", 2,
-                                                                                 error_message="exit code 1")]}
+                 "action_executions": [entry("SUCCESSFUL", "Create", 1),
+                                       entry("FAILED", "Run tests", 2, error_message="exit code 1")]}
     with pytest.raises(runs.RunFailedError) as caught:
         runs.check_outcome(execution, 60, None)
     error = caught.value

@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) opsflow maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The emulator's sandboxes: the model on a made-up clock, then the REST endpoints over HTTP."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import sandboxes as sbx
+import server
+from control import EmulatorControl, EmulatorProcess
+from conftest import Api
+from emulator_core import Config
+
+SANDBOXES = "/workspaces/acme/sandboxes"
+LIST = SANDBOXES + "?project_name=website"
+BOOT = sbx.DEFAULT_SETTINGS["sandbox_boot"]
+STOP = sbx.DEFAULT_SETTINGS["sandbox_stop"]
+
+
+def seeded(*specs, **common):
+    return {"sandboxes": [dict({"workspace": "acme", "project_name": "website"}, **dict(common, **spec)) for spec in specs]}
+
+
+def make_state(seed=None):
+    app = server.build_app(Config(base_url="http://emulator.test"))
+    app.reset()
+    if seed:
+        app.apply_seed(seed)
+    return app.state
+
+
+# --- the model, on a made-up clock ------------------------------------------------------------------
+
+
+def test_a_new_sandbox_boots_then_runs_its_apps():
+    state = make_state()
+    box = sbx.new_sandbox(state, "acme", "website", {"name": "Web", "identifier": "web", "apps": ["serve", "exit 1"],
+                                                     "endpoints": [{"name": "www", "endpoint": 80, "type": "TCP"}]}, 100.0)
+    assert (box["status"], box["setup_status"], sbx.app_status(box)) == ("STARTING", "INPROGRESS", "NONE")
+    sbx.advance(state, 100.0 + BOOT - 0.01)
+    assert box["status"] == "STARTING"
+    sbx.advance(state, 100.0 + BOOT)
+    assert (box["status"], box["setup_status"]) == ("RUNNING", "SUCCESS")
+    assert [app["app_status"] for app in box["apps"]] == ["RUNNING", "FAILED"]
+    assert sbx.app_status(box) == "FAILED"
+    assert box["endpoints"][0]["endpoint_url"] == "tcp://www-web.sandbox.emulator.local"
+    assert box["endpoints"][0]["endpoint"] == "80"
+
+
+def test_stop_start_and_restart_timing():
+    state = make_state(seeded({"name": "A", "identifier": "a", "apps": ["serve"]}))
+    box = sbx.find_by_identifier(state, "acme", "website", "a")
+    assert (box["status"], sbx.app_status(box)) == ("RUNNING", "RUNNING")
+    assert sbx.stop(state, box, 10.0) == 10.0 + STOP
+    assert box["status"] == "STOPPING"
+    sbx.advance(state, 10.0 + STOP)
+    assert (box["status"], sbx.app_status(box)) == ("STOPPED", "NONE")
+    ready = sbx.boot(state, box, 20.0)
+    assert box["status"] == "STARTING" and box["setup_status"] == "SUCCESS"  # setup runs on first boot only
+    sbx.advance(state, ready)
+    assert (box["status"], sbx.app_status(box)) == ("RUNNING", "RUNNING")
+
+
+def test_identifiers_are_unique_per_project_and_checked():
+    state = make_state(seeded({"name": "A", "identifier": "a"}))
+    with pytest.raises(sbx.SandboxError):
+        sbx.new_sandbox(state, "acme", "website", {"name": "Again", "identifier": "a"}, 0.0)
+    sbx.new_sandbox(state, "acme", "other", {"name": "Elsewhere", "identifier": "a"}, 0.0)
+    for spec, words in (({"name": "X", "identifier": "-bad"}, "identifier"), ({"identifier": "ok"}, "name"),
+                        ({"name": "X", "os": "windows"}, "os"), ({"name": "X", "resources": "64x128"}, "resources"),
+                        ({"name": "X", "endpoints": [{"name": "www"}]}, "endpoints[0]"),
+                        ({"name": "X", "colour": "red"}, "Unknown")):
+        with pytest.raises(sbx.SandboxError) as caught:
+            sbx.new_sandbox(state, "acme", "website", spec, 0.0)
+        assert words in str(caught.value)
+
+
+def test_snapshots_become_created_and_are_found_by_name():
+    state = make_state(seeded({"name": "A", "identifier": "a"}))
+    box = sbx.find_by_identifier(state, "acme", "website", "a")
+    snapshot, ready = sbx.create_snapshot(state, box, "before-upgrade", 5.0)
+    assert snapshot["status"] == "CREATING" and snapshot["id"].startswith("sn-")
+    assert sbx.find_snapshot(state, "acme", "website", "before-upgrade") is None
+    sbx.advance(state, ready)
+    assert sbx.find_snapshot(state, "acme", "website", "before-upgrade") is snapshot
+
+
+# --- the endpoints, over HTTP ---------------------------------------------------------------------------
+
+
+def wait_status(api, sandbox_id, wanted, limit=200):
+    for _attempt in range(limit):
+        status, _headers, body = api.get(SANDBOXES + "/" + sandbox_id)
+        assert status == 200, body
+        if body["status"] == wanted:
+            return body
+        time.sleep(0.02)
+    raise AssertionError("sandbox %s never reached %s" % (sandbox_id, wanted))
+
+
+def test_list_is_short_and_paged_and_needs_the_project(api, control):
+    control.seed(seeded(*[{"name": "S%d" % index, "identifier": "s%d" % index} for index in range(7)]))
+    control.seed(seeded({"name": "Other", "identifier": "o"}, project_name="other"))
+    status, _headers, body = api.get(SANDBOXES)
+    assert status == 400 and "project_name" in body["errors"][0]["message"]
+    status, _headers, first = api.get(LIST)
+    assert status == 200 and len(first["sandboxes"]) == 5
+    assert set(first["sandboxes"][0]) == set(sbx.SHORT_KEYS)
+    status, _headers, second = api.get(LIST + "&page=2")
+    identifiers = [item["identifier"] for item in first["sandboxes"] + second["sandboxes"]]
+    assert identifiers == ["s%d" % index for index in range(7)]
+    assert api.get(SANDBOXES + "?project_name=nope")[0] == 404
+
+
+def test_get_returns_the_full_sandbox(api, control):
+    control.seed(seeded({"name": "Web", "identifier": "web", "tags": ["review"], "apps": ["npm start"],
+                         "endpoints": [{"name": "www", "endpoint": "80"}]}))
+    sandbox_id = api.get(LIST)[2]["sandboxes"][0]["id"]
+    status, _headers, body = api.get(SANDBOXES + "/" + sandbox_id)
+    assert status == 200
+    assert (body["status"], body["setup_status"], body["app_status"]) == ("RUNNING", "SUCCESS", "RUNNING")
+    assert body["tags"] == ["review"] and body["apps"][0]["command"] == "npm start"
+    assert body["endpoints"][0]["endpoint_url"] == "https://www-web.sandbox.emulator.local"
+    assert body["project"]["name"] == "website" and body["url"].endswith(SANDBOXES + "/" + sandbox_id)
+    assert not [key for key in body if key.startswith("_")] and "snapshots" not in body
+    assert api.get(SANDBOXES + "/nope")[0] == 404
+    assert api.get("/workspaces/nowhere/sandboxes/" + sandbox_id)[0] == 404
+
+
+def test_create_edit_start_stop_restart_delete(api, control):
+    status, _headers, created = api.post(LIST, {"name": "New", "identifier": "new", "os": "ubuntu:22.04",
+                                                "tags": ["a"], "apps": ["serve"]})
+    assert status == 201 and created["status"] == "STARTING" and created["os"] == "ubuntu:22.04"
+    path = SANDBOXES + "/" + created["id"]
+    wait_status(api, created["id"], "RUNNING")
+    status, _headers, body = api.post(LIST, {"name": "Dup", "identifier": "new"})
+    assert status == 400 and "already exists" in body["errors"][0]["message"]
+    status, _headers, edited = api.patch(path, {"tags": ["a", "b"], "name": "Renamed"})
+    assert status == 200 and edited["tags"] == ["a", "b"] and edited["name"] == "Renamed"
+    assert api.patch(path, {"os": "dos"})[0] == 400
+    status, _headers, stopping = api.post(path + "/stop", {})
+    assert status == 200 and stopping["status"] == "STOPPING"
+    wait_status(api, created["id"], "STOPPED")
+    status, _headers, starting = api.post(path + "/start", {})
+    assert status == 200 and starting["status"] == "STARTING"
+    wait_status(api, created["id"], "RUNNING")
+    assert api.post(path + "/restart", {})[2]["status"] == "STARTING"
+    assert api.delete(path)[0] == 204
+    assert api.get(path)[0] == 404
+    assert control.state()["sandboxes"] == {}
+
+
+def test_clone_from_a_source_sandbox(api, control):
+    control.seed(seeded({"name": "Base", "identifier": "base", "tags": ["golden"]}))
+    source_id = api.get(LIST)[2]["sandboxes"][0]["id"]
+    status, _headers, clone = api.post(LIST, {"source_sandbox_id": source_id, "name": "Clone", "identifier": "clone"})
+    assert status == 201 and clone["source_sandbox_id"] == source_id and clone["tags"] == ["golden"]
+
+
+def test_snapshots_endpoints(api, control):
+    control.seed(seeded({"name": "A", "identifier": "a", "snapshots": ["old"]}))
+    sandbox_id = api.get(LIST)[2]["sandboxes"][0]["id"]
+    path = SANDBOXES + "/" + sandbox_id + "/snapshots"
+    status, _headers, added = api.post(path, {"name": "fresh"})
+    assert status == 201 and added["status"] == "CREATING" and added["name"] == "fresh"
+    assert api.post(path, {})[0] == 400
+    for _attempt in range(200):
+        listing = api.get(path)[2]["snapshots"]
+        if all(item["status"] == "CREATED" for item in listing):
+            break
+        time.sleep(0.02)
+    assert [(item["name"], item["status"]) for item in listing] == [("old", "CREATED"), ("fresh", "CREATED")]
+    assert api.get(path + "/" + added["id"])[2]["name"] == "fresh"
+    assert api.delete(path + "/" + added["id"])[0] == 204
+    assert api.get(path + "/" + added["id"])[0] == 404
+
+
+def test_sandbox_writes_need_a_writing_token(api, control):
+    control.seed(seeded({"name": "A", "identifier": "a"}))
+    assert api.get(LIST, token="emulator-readonly-token")[0] == 200
+    assert api.post(LIST, {"name": "B"}, token="emulator-readonly-token")[0] == 403
+    assert api.get(LIST, token=None)[0] == 401
+
+
+def test_full_list_view_answers_whole_sandboxes():
+    with EmulatorProcess(["--list-view", "full"]) as process:
+        control = EmulatorControl(process.url)
+        control.seed(seeded({"name": "A", "identifier": "a", "tags": ["t"]}))
+        status, _headers, body = Api(process.url).get(LIST)
+    assert status == 200 and body["sandboxes"][0]["tags"] == ["t"] and "endpoints" in body["sandboxes"][0]
