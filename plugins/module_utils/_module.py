@@ -9,12 +9,37 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Iterable, Optional
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+
+class OpsflowModule(AnsibleModule):
+    """AnsibleModule that also hides secrets no argument spec can mark ``no_log``.
+
+    An encrypted variable's ``value`` is a secret only because of its sibling
+    ``encrypted: true``; ``secret_finder`` names such values, and they join
+    ``no_log_values`` before the invocation is logged, so they reach neither
+    the target's syslog nor any output.
+    """
+
+    def __init__(self, *args: Any, secret_finder: Optional[Callable[[Dict[str, Any]], Iterable[str]]] = None,
+                 **kwargs: Any) -> None:
+        self._secret_finder = secret_finder
+        super().__init__(*args, **kwargs)
+        self._hide_found_secrets()
+
+    def _hide_found_secrets(self) -> None:
+        if self._secret_finder is not None:
+            self.no_log_values.update(self._secret_finder(self.params))
+
+    def _log_invocation(self) -> None:
+        # Called from AnsibleModule.__init__, before the constructor above returns.
+        self._hide_found_secrets()
+        super()._log_invocation()
 
 
 def run_module(module: Any, run: Callable[[Any, Any], Dict[str, Any]],

@@ -743,7 +743,6 @@ replaced_action_id:
   sample: 455
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
     LOCATION_SPEC,
@@ -757,22 +756,22 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_action im
     ensure_action,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import secret_values
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import OpsflowModule, run_module
 
 
 def run(module, client):
-    # Encrypted variable values can't be marked no_log in the spec; mask them in all output now.
-    module.no_log_values.update(secret_values(module.params))
     return ensure_action(client, module.params, check_mode=module.check_mode, want_diff=module._diff)
 
 
 def main():
     argument_spec = buddy_argument_spec(**dict(LOCATION_SPEC, **action_argument_spec()))
-    module = AnsibleModule(
+    module = OpsflowModule(
         argument_spec=argument_spec,
         required_if=ACTION_REQUIRED_IF,
         required_one_of=ACTION_REQUIRED_ONE_OF,
         supports_check_mode=True,
+        # Encrypted variable values can't be marked no_log in the spec.
+        secret_finder=secret_values,
     )
     run_module(module, run, BuddyClient.from_module)
 

@@ -61,7 +61,7 @@ class Config:
     max_per_page: int = 100
     rate_limit: int = 1000
     rate_window: int = 60
-    list_view: str = "short"
+    list_view: str = "full"
     seed: Any = "default"
     base_url: str = ""
     verbose: bool = False

@@ -76,8 +76,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--max-per-page", type=int, default=100, help="cap on per_page (default 100)")
     parser.add_argument("--rate-limit", type=int, default=1000, help="Buddy requests per window before 429 (default 1000)")
     parser.add_argument("--rate-window", type=int, default=60, help="rate limit window in seconds (default 60)")
-    parser.add_argument("--list-view", choices=("short", "full"), default="short",
-                        help="actions in list answers: short entries (default) or full objects")
+    parser.add_argument("--list-view", choices=("short", "full"), default="full",
+                        help="actions in list answers: full objects (default) or short entries")
     parser.add_argument("--seed", default="default", help="default | empty | PATH.json (default: default)")
     parser.add_argument("--verbose", action="store_true", help="access log on stderr")
     args = parser.parse_args(argv)

@@ -240,16 +240,24 @@ def test_pagination_per_page_cap_and_sixty_actions(api, control):
     assert api.get(ACTIONS + "?per_page=x")[0] == 400
 
 
-def test_list_entries_are_short_and_get_is_full(api):
+def test_list_entries_are_whole_actions_by_default(api):
     created = api.post(ACTIONS, DOCKER)[2]
-    listed = api.get(ACTIONS)[2]["actions"][0]
+    assert api.get(ACTIONS)[2]["actions"] == [created]
+
+
+def test_short_list_view_lists_short_entries():
+    with EmulatorProcess(["--list-view", "short", "--seed", "default"]) as emulator:
+        from conftest import Api  # pylint: disable=import-outside-toplevel
+        api = Api(emulator.url)
+        created = api.post(ACTIONS, DOCKER)[2]
+        listed = api.get(ACTIONS)[2]["actions"][0]
     assert listed["id"] == created["id"] and listed["name"] == "Run" and listed["type"] == "RUN_DOCKER_CONTAINER"
     assert "docker_image_name" not in listed
-    assert set(listed) <= set(created)
+    assert set(listed) < set(created)
 
 
 def test_cli_page_size_cap_and_full_list_view():
-    with EmulatorProcess(["--page-size", "2", "--max-per-page", "3", "--list-view", "full", "--seed", "empty"]) as emulator:
+    with EmulatorProcess(["--page-size", "2", "--max-per-page", "3", "--seed", "empty"]) as emulator:
         from conftest import Api  # pylint: disable=import-outside-toplevel
         from control import EmulatorControl  # pylint: disable=import-outside-toplevel
         control = EmulatorControl(emulator.url)

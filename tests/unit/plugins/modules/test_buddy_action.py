@@ -174,6 +174,18 @@ def test_add_reports_the_action_and_never_a_secret(capsys):
     assert result["diff"]["after"]["password"] == "********"
 
 
+def test_the_logged_invocation_never_holds_a_secret(capsys):
+    """AnsibleModule logs its arguments (syslog/journal) before run(): encrypted values must be hidden then."""
+    logged = []
+    with mock.patch.object(basic.AnsibleModule, "log", lambda self, msg, log_args=None: logged.append((msg, log_args))):
+        run_module(buddy_action, FakeBuddy(), capsys, name="Run tests", type="RUN_DOCKER_CONTAINER",
+                   docker_image_name="library/python", password="registry-pass-42", variables=SECRET_VARIABLES)
+    text = json.dumps(logged)
+    assert "Invoked with" in text and "visible" in text
+    for secret in ("registry-pass-42", "hidden-value-42", TOKEN):
+        assert secret not in text
+
+
 def test_check_mode_then_real_then_rerun(capsys):
     client = FakeBuddy()
     args = dict(name="Stop", type="SANDBOX_MANAGE", operation="STOP", targets=[{"identifier": "preview"}])
