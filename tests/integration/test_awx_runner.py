@@ -27,7 +27,6 @@ __metaclass__ = type
 import json
 import os
 import secrets
-import shutil
 import stat
 import subprocess
 import sys
@@ -45,17 +44,27 @@ REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 BIN = os.path.dirname(sys.executable)
 CREDENTIAL_TYPES = os.path.join(REPO_ROOT, 'extensions', 'awx', 'credential_types')
 
-# The job template under test. A path (relative to the collection root) is copied into the job's
-# project; a collection playbook name (opsflow.pipelines.sandbox_provision) is imported by a
-# one-line project playbook, the way an AWX project uses a collection's playbooks.
-# TODO: switch to 'opsflow.pipelines.sandbox_provision' (and its extra vars) once it exists.
-JOB_PLAYBOOK = 'tests/integration/playbooks/awx_pipeline_actions.yml'
+# The job template under test: a collection playbook, imported by a one-line project playbook the
+# way an AWX project uses a collection's playbooks.
+JOB_PLAYBOOK = 'opsflow.pipelines.sandbox_provision'
+# The job template's extra variables: the emulator's default seed (Buddy workspace acme, project
+# website, pipeline 1; BlinkOps workspace ws-emulator, workflow wf-notify), no connection settings.
 JOB_EXTRA_VARS = {
-    'awx_test_workspace': 'acme',
-    'awx_test_project': 'website',
-    'awx_test_pipeline_id': 1,
-    'awx_test_prefix': '[awx] ',
-    'awx_test_sandbox': 'preview',
+    'sandbox_provision_workspace': 'acme',
+    'sandbox_provision_project_name': 'website',
+    'sandbox_provision_pipeline_id': 1,
+    'sandbox_provision_branch': 'main',
+    'sandbox_provision_sandbox_identifier': 'awx-job',
+    'sandbox_provision_poll_interval': 0.5,
+    'sandbox_pipeline_name_prefix': '[awx] ',
+    'sandbox_pipeline_spec': {'os': 'ubuntu:24.04', 'apps': ['./run.sh'],
+                              'endpoints': [{'name': 'web', 'endpoint': '8080', 'type': 'HTTP'}]},
+    'sandbox_pipeline_test_image': 'library/python',
+    'sandbox_pipeline_test_image_tag': '3.12',
+    'sandbox_pipeline_test_commands': ['pytest'],
+    'sandbox_provision_blink_workspace_id': 'ws-emulator',
+    'sandbox_provision_blink_workflow_id': 'wf-notify',
+    'sandbox_provision_blink_poll_interval': 0.5,
 }
 EXPECTED_ACTIONS = [('[awx] Create sandbox', 'SANDBOX_CREATE'), ('[awx] Start apps', 'SANDBOX_MANAGE'),
                     ('[awx] Run tests', 'RUN_DOCKER_CONTAINER')]
@@ -197,11 +206,8 @@ def build_private_data_dir(root):
     for folder in ('project', 'inventory', 'env'):
         os.makedirs(os.path.join(root, folder))
     os.chmod(root, stat.S_IRWXU)
-    if JOB_PLAYBOOK.endswith(('.yml', '.yaml')):
-        shutil.copy(os.path.join(REPO_ROOT, JOB_PLAYBOOK), os.path.join(root, 'project', 'job.yml'))
-    else:
-        with open(os.path.join(root, 'project', 'job.yml'), 'w', encoding='utf-8') as handle:
-            handle.write('---\n- name: Run %s\n  ansible.builtin.import_playbook: %s\n' % (JOB_PLAYBOOK, JOB_PLAYBOOK))
+    with open(os.path.join(root, 'project', 'job.yml'), 'w', encoding='utf-8') as handle:
+        handle.write('---\n- name: Run %s\n  ansible.builtin.import_playbook: %s\n' % (JOB_PLAYBOOK, JOB_PLAYBOOK))
     # AWX's "Demo Inventory": localhost on the local connection, with the EE's Python.
     inventory = {'all': {'hosts': {'localhost': {'ansible_connection': 'local',
                                                  'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
@@ -282,12 +288,22 @@ def test_job_template_run_with_injected_credentials_keeps_secrets_out(private_em
         stdout = handle.read()
     assert (result.status, result.rc) == ('successful', 0), stdout
 
-    # It did the job, with the token the credential injected: the emulator accepts no other.
+    # It did the job with the token and the key the credentials injected (the emulator accepts no
+    # others): the flow is in the pipeline, one run succeeded, the sandbox is up, BlinkOps was told.
+    state = control.state()
     stored = [(action['name'], action['type']) for action in control.actions('acme', 'website', 1)]
     assert stored == EXPECTED_ACTIONS
     posts = control.find(method='POST', path=actions_path('acme', 'website', 1) + '$')
     assert [entry['status'] for entry in posts] == [201] * len(EXPECTED_ACTIONS)
-    assert all(entry['auth'] == 'bearer' for entry in control.requests())
+    assert [run['status'] for run in state['executions'].values()] == ['SUCCESSFUL']
+    assert [(box['identifier'], box['status']) for box in state['sandboxes'].values()] == [('awx-job', 'RUNNING')]
+    blink_runs = list(state['blink']['workspaces']['ws-emulator']['executions'].values())
+    assert [(run['playbook_id'], run['state'], run['inputs']['sandbox_identifier']) for run in blink_runs] == [
+        ('wf-notify', 'Completed', 'awx-job')]
+    log = control.requests()
+    assert set(entry['auth'] for entry in log if entry['path'].startswith('/api/v1/')) == {'blink-key'}
+    assert set(entry['auth'] for entry in log if not entry['path'].startswith('/api/v1/')) == {'bearer'}
+    assert all(200 <= entry['status'] < 300 for entry in log), [(e['method'], e['path'], e['status']) for e in log]
     assert any(event.get('event') == 'runner_on_ok' and event['event_data'].get('res', {}).get('changed')
                for event in events)
 

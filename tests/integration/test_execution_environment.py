@@ -174,3 +174,26 @@ def test_builder_context_installs_the_collection_and_its_requirements(build_cont
         assert [line.rstrip('\n') for line in handle if line.strip()] == expected_pip
     with open(str(bindep_out), encoding='utf-8') as handle:
         assert [line.rstrip('\n') for line in handle if line.strip()] == expected_bindep
+
+
+def shown_files():
+    """{path: text} of the files the guides show verbatim, each after a `.. opsflow-file: PATH` comment."""
+    guides = os.path.join(REPO_ROOT, 'docs', 'docsite', 'rst')
+    marker = re.compile(r'^\.\. opsflow-file: (\S+)\n\n\.\. code-block:: \S+\n\n((?:(?: {4}.*)?\n)+)', re.M)
+    shown = {}
+    for name in sorted(os.listdir(guides)):
+        with open(os.path.join(guides, name), encoding='utf-8') as handle:
+            for match in marker.finditer(handle.read()):
+                lines = match.group(2).rstrip('\n').split('\n')
+                shown[match.group(1)] = '\n'.join(line[4:] for line in lines) + '\n'
+    return shown
+
+
+def test_guides_show_the_files_as_they_are():
+    shown = shown_files()
+    assert {'meta/execution-environment.yml', 'meta/ee-requirements.txt', 'meta/ee-bindep.txt',
+            'docs/examples/execution-environment.yml', 'extensions/awx/credential_types/buddy_works_api.yml',
+            'extensions/awx/credential_types/blinkops_api.yml'} <= set(shown)
+    for path, text in shown.items():
+        with open(os.path.join(REPO_ROOT, path), encoding='utf-8') as handle:
+            assert handle.read() == text, '%s differs from its copy in docs/docsite/rst: copy it again' % path
