@@ -285,8 +285,7 @@ def _check_body(body: Dict[str, Any]) -> None:
         raise ApiError(400, "Unknown fields in the request body: %s" % ", ".join(unknown))
     for key, kind in BODY_FIELDS.items():
         if body.get(key) is not None and not isinstance(body[key], kind):
-            raise ApiError(400, "Field '%s' must be a%s %s" % (key, "n" if kind is dict else "",
-                                                                 "object" if kind is dict else "string"))
+            raise ApiError(400, "Field '%s' must be %s" % (key, "an object" if kind is dict else "a string"))
     callback = body.get("callback") or {}
     unknown = sorted(set(callback) - set(CALLBACK_FIELDS))
     if unknown:

@@ -222,7 +222,7 @@ def test_execute_is_repeated_after_a_connection_refused_before_sending():
 
 
 @pytest.mark.parametrize("failure", [
-    lambda: dropped_after_send(),
+    dropped_after_send,
     lambda: requests.exceptions.ReadTimeout("read timed out"),
     lambda: FakeRaw(503, {"status": 503, "message": "unavailable"}),
     lambda: FakeRaw(502, text="<html><title>502 Bad Gateway</title></html>"),
