@@ -82,9 +82,8 @@ options:
   variables:
     description:
       - Variables passed to this run as parameters.
-      - Ansible can't tell secret values from plain ones when it logs a task's arguments, so every O(variables[].value)
-        is masked in the module's log and invocation. The result then shows plain values again, while
-        the values of encrypted variables stay masked everywhere (output, errors, the returned C(execution)).
+      - The values of encrypted variables are masked everywhere (the logged invocation, output, errors and the
+        returned C(execution)); plain values are shown.
     type: list
     elements: dict
     suboptions:
@@ -291,8 +290,6 @@ may_have_committed:
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
     LOCATION_SPEC,
     PipelineLocation,
@@ -311,7 +308,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_runs impo
     validate_wait,
     wait_for_execution,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import OpsflowModule, run_module
 
 OPTIONS = dict(
     copy.deepcopy(LOCATION_SPEC),
@@ -324,9 +321,8 @@ OPTIONS = dict(
     priority=dict(type="str", choices=list(PRIORITIES)),
     variables=dict(type="list", elements="dict", options=dict(
         key=dict(type="str", required=True, no_log=False),
-        # Masked for every variable because the invocation is logged before run() can tell
-        # which are encrypted; run() unmasks the plain ones again (see unmask_plain_values).
-        value=dict(type="str", no_log=True),
+        # A secret only when encrypted: OpsflowModule's secret_finder masks those values.
+        value=dict(type="str", no_log=False),
         encrypted=dict(type="bool", default=False),
     )),
     actions_to_run=dict(type="list", elements="int"),
@@ -337,22 +333,8 @@ OPTIONS = dict(
 )
 
 
-def unmask_plain_values(module):
-    """Let the values of plain (not encrypted) variables show in the result again.
-
-    A value that is also a secret (an encrypted variable's value or the token) stays masked.
-    """
-    protected = set(secret_values(module.params))
-    protected.add(module.params.get("token"))
-    for item in module.params.get("variables") or []:
-        value = item.get("value")
-        if not item.get("encrypted") and value not in protected:
-            module.no_log_values.discard(value)
-
-
 def run(module, client):
     params = module.params
-    unmask_plain_values(module)
     payload = build_run_payload(params)
     validate_wait(params)
     location = PipelineLocation.from_params(params)
@@ -378,7 +360,8 @@ def run(module, client):
 
 
 def main():
-    module = AnsibleModule(argument_spec=buddy_argument_spec(**OPTIONS), supports_check_mode=True)
+    module = OpsflowModule(argument_spec=buddy_argument_spec(**OPTIONS), supports_check_mode=True,
+                           secret_finder=secret_values)
     run_module(module, run, BuddyRunsClient.from_module)
 
 

@@ -481,6 +481,7 @@ def make_routes(clock: Callable[[], float], before: Callable[[State, float], Non
             raise ApiError(400, "Query parameters 'page' and 'per_page' must be 1 or more")
         boxes = sorted(in_project(state, ws, project), key=lambda box: box["_seq"])
         chunk = boxes[(page - 1) * per_page:page * per_page]
+        # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``--list-view short``.
         render = view if state.config.list_view == "full" else short_view
         return 200, {
             "url": "%s/workspaces/%s/sandboxes" % (request.base_url, common.seg(ws)),

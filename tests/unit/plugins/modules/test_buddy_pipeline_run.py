@@ -240,6 +240,16 @@ def test_encrypted_values_never_show_and_plain_ones_do(capsys, clock):
     assert result["invocation"]["module_args"]["variables"][0]["value"] == "review-7"
 
 
+def test_encrypted_values_stay_out_of_the_logged_invocation(capsys, clock):
+    logged = []
+    client = FakeRunsClient(statuses=["SUCCESSFUL"])
+    with mock.patch.object(buddy_pipeline_run.OpsflowModule, "log", lambda self, msg, log_args=None: logged.append(msg)):
+        run_module(client, capsys, to_revision="HEAD", variables=[
+            {"key": "SANDBOX", "value": "review-7"}, {"key": "API_KEY", "value": SECRET, "encrypted": True}])
+    assert logged and any("review-7" in message for message in logged)
+    assert not any(SECRET in message for message in logged)
+
+
 def test_encrypted_values_never_show_in_failures(capsys, clock):
     client = FakeRunsClient(statuses=["FAILED"], entries=[action_entry("FAILED", "Use " + SECRET, 1)])
     result, out = run_module(client, capsys, to_revision="HEAD",

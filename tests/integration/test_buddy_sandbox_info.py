@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""buddy_sandbox_info for real (ansible-playbook against the emulator): look-ups, listing, request counts."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from buddy_helpers import Log
+from control import EmulatorControl, EmulatorProcess
+
+SANDBOXES = r'^/workspaces/acme/sandboxes$'
+SNAPSHOTS = r'^/workspaces/acme/sandboxes/[a-z0-9]+/snapshots$'
+
+
+def seed_sandboxes(emulator, count=3):
+    specs = [{'workspace': 'acme', 'project_name': 'website', 'name': 'Sandbox %d' % index,
+              'identifier': 'sb-%d' % index, 'tags': ['review'], 'apps': ['serve'],
+              'endpoints': [{'name': 'www', 'endpoint': '80'}]} for index in range(count)]
+    specs[1].update(status='STOPPED', snapshots=['nightly', 'weekly'])
+    specs.append({'workspace': 'acme', 'project_name': 'other', 'name': 'Elsewhere', 'identifier': 'sb-1'})
+    emulator.seed({'sandboxes': specs})
+    return dict((box['identifier'], box) for box in emulator.state()['sandboxes'].values() if box['_project'] == 'website')
+
+
+def test_by_identifier_with_snapshots(emulator, run_playbook):
+    stored = seed_sandboxes(emulator)
+    log = Log(emulator)
+    outcome = run_playbook('sandbox_info.yml', extra_vars={'identifier': 'sb-1', 'include_snapshots': True})
+    found = outcome.task('Read sandboxes')['sandboxes']
+    assert len(found) == 1
+    sandbox = found[0]
+    assert sandbox['id'] == stored['sb-1']['id'] and sandbox['project']['name'] == 'website'
+    assert (sandbox['status'], sandbox['setup_status'], sandbox['app_status']) == ('STOPPED', 'SUCCESS', 'NONE')
+    assert sandbox['endpoints'][0]['endpoint_url'] == 'https://www-sb-1.sandbox.emulator.local'
+    assert [(item['name'], item['status']) for item in sandbox['snapshots']] == [('nightly', 'CREATED'), ('weekly', 'CREATED')]
+    # The list entries are whole sandboxes (the emulator's default --list-view full): no GET per sandbox.
+    assert log.calls() == ['GET /workspaces/acme/sandboxes', 'GET /workspaces/acme/sandboxes/%s/snapshots' % sandbox['id']]
+    assert log.entries('GET', SANDBOXES)[0]['query']['project_name'] == 'website'
+
+
+def test_short_list_entries_are_read_in_full(run_playbook):
+    """Buddy documents list entries as short views: each match is then read with one GET."""
+    with EmulatorProcess(['--list-view', 'short']) as process:
+        control = EmulatorControl(process.url)
+        stored = seed_sandboxes(control)
+        log = Log(control)
+        env = {'BUDDY_API_URL': process.url}
+        outcome = run_playbook('sandbox_info.yml', extra_vars={'identifier': 'sb-2'}, env=env)
+        calls = log.calls()
+        short = run_playbook('sandbox_info.yml', extra_vars={'details': False}, env=env)
+        short_calls = log.calls()[len(calls):]
+    found = outcome.task('Read sandboxes')['sandboxes']
+    assert [item['identifier'] for item in found] == ['sb-2'] and found[0]['tags'] == ['review']
+    assert found[0]['endpoints'][0]['endpoint_url'] == 'https://www-sb-2.sandbox.emulator.local'
+    assert calls == ['GET /workspaces/acme/sandboxes', 'GET /workspaces/acme/sandboxes/%s' % stored['sb-2']['id']]
+    # details: false keeps the short entries: one request for the whole list.
+    listed = short.task('Read sandboxes')['sandboxes']
+    assert [item['identifier'] for item in listed] == ['sb-0', 'sb-1', 'sb-2'] and 'endpoints' not in listed[0]
+    assert short_calls == ['GET /workspaces/acme/sandboxes']
+
+
+def test_by_id_is_one_request_and_runs_in_check_mode(emulator, run_playbook):
+    stored = seed_sandboxes(emulator)
+    log = Log(emulator)
+    outcome = run_playbook('sandbox_info.yml', extra_vars={'sandbox_id': stored['sb-0']['id']}, check=True)
+    found = outcome.task('Read sandboxes')['sandboxes']
+    assert [item['identifier'] for item in found] == ['sb-0'] and found[0]['status'] == 'RUNNING'
+    assert log.calls() == ['GET /workspaces/acme/sandboxes/%s' % stored['sb-0']['id']]
+
+
+def test_listing_returns_every_sandbox_of_the_project(emulator, run_playbook):
+    seed_sandboxes(emulator, count=7)
+    log = Log(emulator)
+    outcome = run_playbook('sandbox_info.yml')
+    found = outcome.task('Read sandboxes')['sandboxes']
+    assert [item['identifier'] for item in found] == ['sb-%d' % index for index in range(7)]
+    assert all(item['tags'] == ['review'] and item['endpoints'] for item in found)
+    assert log.calls() == ['GET /workspaces/acme/sandboxes']
+    assert log.writes() == []
+
+
+def test_a_run_that_creates_a_sandbox_then_a_look_up(emulator, run_playbook):
+    emulator.seed_actions('acme', 'website', 1, [
+        {'name': 'Create', 'type': 'SANDBOX_CREATE', 'from': 'SCRATCH',
+         'spec': {'name': 'Review', 'identifier': 'review-$PR', 'endpoints': [{'name': 'www', 'endpoint': '80'}]}}])
+    outcome = run_playbook('pipeline_run_then_sandbox_info.yml', extra_vars={'pr': '5', 'buddy_token': 'emulator-buddy-token'})
+    found = outcome.task('Look the sandbox up')['sandboxes']
+    stored = [box for box in emulator.state()['sandboxes'].values() if box['identifier'] == 'review-5']
+    assert len(stored) == 1 and found[0]['id'] == stored[0]['id'] and stored[0]['status'] == 'RUNNING'
+
+
+def test_unknown_identifier_is_an_empty_list(emulator, run_playbook):
+    seed_sandboxes(emulator)
+    outcome = run_playbook('sandbox_info.yml', extra_vars={'identifier': 'nope'})
+    assert outcome.task('Read sandboxes')['sandboxes'] == []
+
+
+def test_unknown_project_fails_with_the_server_message(emulator, run_playbook):
+    outcome = run_playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: List a missing project
+      opsflow.pipelines.buddy_sandbox_info:
+        workspace: acme
+        project_name: nowhere
+""", expect=2)
+    result = outcome.task('List a missing project')
+    assert 'HTTP 404' in result['msg'] and 'Project not found: nowhere' in result['msg']
