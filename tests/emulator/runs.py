@@ -372,6 +372,9 @@ def _remember_action_status(state: State, record: Dict[str, Any], action_id: int
 
 
 def _finish_run(state: State, record: Dict[str, Any], at: float, status: str) -> None:
+    for action, entry in _entries(record):
+        if entry["status"] == "INITIAL":  # ON_TERMINATE without a cancel, ON_WAIT_FOR_APPROVE
+            _settle(entry, "NOT_EXECUTED", at, "Not executed: trigger %s not met." % action.get("trigger_time"))
     record["status"] = status
     record["finish_date"] = sbx.iso(at)
     record["_finished_at"] = at

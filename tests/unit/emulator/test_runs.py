@@ -105,11 +105,14 @@ def test_exit_1_fails_the_action_and_the_run_and_runs_the_failure_section():
         DOCKER_OK, DOCKER_FAIL, dict(DOCKER_OK, name="Deploy"),
         dict(DOCKER_OK, name="Celebrate", trigger_time="ON_SUCCESS"),
         {"name": "Notify", "type": "SLACK", "trigger_time": "ON_FAILURE"},
+        {"name": "On cancel", "type": "SLACK", "trigger_time": "ON_TERMINATE"},
+        {"name": "Approve", "type": "SLACK", "trigger_time": "ON_WAIT_FOR_APPROVE"},
     ])
     record = start(state)
     finish(state, record)
     assert record["status"] == "FAILED"
-    assert statuses(record) == ["SUCCESSFUL", "FAILED", "NOT_EXECUTED", "NOT_EXECUTED", "SUCCESSFUL"]
+    assert statuses(record) == ["SUCCESSFUL", "FAILED", "NOT_EXECUTED", "NOT_EXECUTED", "SUCCESSFUL", "NOT_EXECUTED",
+                                "NOT_EXECUTED"]
     failed = record["action_executions"][1]
     assert failed["error_message"] == "Command 'exit 1' exited with code 1"
     assert failed["log"][:2] == ["$ make test", "$ exit 1"] and "$ never" not in failed["log"]
