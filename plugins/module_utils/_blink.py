@@ -234,9 +234,9 @@ class ExecuteAnswer:
 
     @property
     def is_handle(self) -> bool:
-        """Only an execution id (and status words): the server stopped blocking before the end."""
+        """Only an execution id (and status words), no output: read the execution to learn more."""
         return (self.ok and isinstance(self.body, dict) and self.execution_id is not None
-                and set(self.body) <= HANDLE_KEYS and not is_terminal(state_of(self.body)))
+                and set(self.body) <= HANDLE_KEYS)
 
 
 class BlinkClient:

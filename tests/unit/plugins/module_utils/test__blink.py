@@ -418,6 +418,16 @@ def test_a_polled_execution_that_fails_raises_with_its_id_state_and_error_detail
     assert "workflow wf-1 execution ex-1 ended Failed: Step 'scan' failed" in details["msg"]
 
 
+def test_a_handle_that_says_the_run_failed_is_read_and_fails_the_wait():
+    failed = execution(state="Failed", error_details=FAILED_DETAILS)
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1", "state": "Failed"}),
+                                                     FakeRaw(200, failed))
+    with pytest.raises(_blink.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["error_details"] == FAILED_DETAILS
+    assert calls(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1")]
+
+
 @pytest.mark.parametrize("state", ["Cancelled", "Timeout"])
 def test_cancelled_and_timed_out_executions_fail_the_wait(state):
     client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
