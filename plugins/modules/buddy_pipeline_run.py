@@ -22,7 +22,7 @@ description:
     fails with a message saying that the run may have started and how to check.
   - Option names are the API's own field names.
 author:
-  - opsflow maintainers
+  - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
   - opsflow.pipelines._buddy
   - opsflow.pipelines._attributes

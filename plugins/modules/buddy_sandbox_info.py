@@ -17,7 +17,7 @@ description:
   - Returns each sandbox with its status, setup and app status, endpoints (with their URLs), tags and apps.
   - Never changes anything.
 author:
-  - opsflow maintainers
+  - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
   - opsflow.pipelines._buddy
   - opsflow.pipelines._attributes

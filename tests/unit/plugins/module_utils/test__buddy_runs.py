@@ -66,7 +66,7 @@ def test_run_pipeline_posts_the_payload_once():
 
 
 @pytest.mark.parametrize("failure", [
-    pytest.param(lambda: dropped_after_send(), id="dropped-after-send"),
+    pytest.param(dropped_after_send, id="dropped-after-send"),
     pytest.param(lambda: requests.exceptions.ReadTimeout("read timed out"), id="read-timeout"),
     pytest.param(lambda: FakeRaw(502, text="<html><title>502 Bad Gateway</title></html>"), id="gateway-502"),
     pytest.param(lambda: FakeRaw(500, {"errors": [{"message": "boom"}]}), id="server-500"),
