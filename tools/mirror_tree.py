@@ -85,7 +85,7 @@ def mirror(root: str, dest: str) -> tuple[int, int]:
         if rel != '.' and not (rel + '/').startswith(KEEP) and not os.listdir(directory):
             os.rmdir(directory)
     if not os.path.isdir(os.path.join(dest, '.git')):
-        subprocess.run(['git', 'init', '-q', dest], check=True)
+        subprocess.run(['git', '-c', 'init.defaultBranch=main', 'init', '-q', dest], check=True)
     return copied, removed
 
 
