@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import copy
 import re
+import time
 
 import yaml
 
@@ -78,6 +79,14 @@ class Log:
                 continue
             found.append(entry)
         return found
+
+    def settled(self, timeout=15.0):
+        """Wait (bounded) until the server has finished every logged request, e.g. a slow one
+        the client already gave up on; the log records status and fault only when it ends."""
+        deadline = time.monotonic() + timeout
+        while any(entry['status'] is None for entry in self.entries()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return self
 
     def writes(self):
         return [entry for entry in self.entries() if entry['method'] in WRITE_METHODS]
