@@ -43,8 +43,10 @@ TEARDOWN_ACTION = PREFIX + 'Tear down sandbox'
 CONFIG_TASKS = ('Sandbox creation action', 'Start apps action', 'Tests action', 'Blackfire profiling action',
                 'Snapshot action', 'Stop sandbox action', 'Remove managed actions that are not part of the flow')
 
-UNMANAGED = [{'name': 'Checkout', 'type': 'GIT_CHECKOUT'}, {'name': 'Notify team', 'type': 'SLACK',
-                                                             'content': 'done'}]
+UNMANAGED = [
+    {'name': 'Checkout', 'type': 'GIT_CHECKOUT'},
+    {'name': 'Notify team', 'type': 'SLACK', 'content': 'done'},
+]
 
 BASE_VARS = {
     'sandbox_provision_workspace': WS,
