@@ -18,7 +18,7 @@ import time
 
 import yaml
 
-from control import actions_path, filler_actions  # noqa: F401  pylint: disable=unused-import
+from control import actions_path
 
 WS = 'acme'
 PROJECT = 'website'

@@ -16,14 +16,13 @@ from buddy_helpers import (
     Log,
     action_task,
     assert_absent_from,
-    filler_actions,
     ids_in_order,
     play,
     seed,
     stored_actions,
     stored_by_name,
 )
-from control import EmulatorControl, EmulatorProcess
+from control import EmulatorControl, EmulatorProcess, filler_actions
 
 OLD_PASSWORD = 'Old-Reg-Pass-41d2'
 NEW_PASSWORD = 'New-Reg-Pass-93be'
@@ -282,23 +281,26 @@ def test_after_action_id_places_on_add_and_moves_an_existing_action(emulator, ru
 
 
 @pytest.fixture(scope='module')
-def full_list_server():
-    """A second emulator whose list answers carry whole actions (the session one answers short entries)."""
-    with EmulatorProcess(['--list-view', 'full']) as process:
-        yield process
+def other_servers():
+    """Emulators started with another ``--list-view`` than the session one, by view, started on demand."""
+    started = {}
+    yield started
+    for process in started.values():
+        process.stop()
 
 
 @pytest.fixture(params=['short', 'full'])
-def server(request, emulator):
-    """(control, env) of an emulator answering lists with short entries, then one with whole actions."""
-    if request.param == 'short':
-        assert emulator.config()['list_view'] == 'short'
+def server(request, emulator, other_servers):
+    """(control, env) of an emulator whose lists hold short entries, then one whose lists hold whole actions."""
+    view = request.param
+    if emulator.config()['list_view'] == view:
         return emulator, {}
-    process = request.getfixturevalue('full_list_server')
-    control = EmulatorControl(process.url)
+    if view not in other_servers:
+        other_servers[view] = EmulatorProcess(['--list-view', view]).start()
+    control = EmulatorControl(other_servers[view].url)
     control.reset()
-    assert control.config()['list_view'] == 'full'
-    return control, {'BUDDY_API_URL': process.url}
+    assert control.config()['list_view'] == view
+    return control, {'BUDDY_API_URL': other_servers[view].url}
 
 
 def test_unchanged_by_name_reads_one_page_and_writes_nothing(server, run_playbook):

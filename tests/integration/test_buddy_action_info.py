@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from buddy_helpers import ACTIONS_PATH, Log, filler_actions, info_task, is_subset, play, seed, stored_actions
+from buddy_helpers import ACTIONS_PATH, Log, info_task, is_subset, play, seed, stored_actions
+from control import filler_actions
 
 REGISTRY_PASSWORD = 'Info-Reg-Pass-77aa'
 VARIABLE_SECRET = 'Info-Var-Secret-31cc'

@@ -21,8 +21,8 @@ BLACKFIRE = {'type': 'BLACKFIRE_PYTHON', 'execute_commands': ['blackfire run pyt
 # (title, options, words the message must hold). Each case gets its own pipeline id (100 + index),
 # so a request that slips out names the case that sent it.
 CASES = [
-    ('missing required options of BLACKFIRE_PYTHON', {'name': 'Profile', 'type': 'BLACKFIRE_PYTHON',
-                                                       'execute_commands': ['x']}, ['version', 'integration']),
+    ('missing required options of BLACKFIRE_PYTHON',
+     {'name': 'Profile', 'type': 'BLACKFIRE_PYTHON', 'execute_commands': ['x']}, ['version', 'integration']),
     ('missing targets of SANDBOX_MANAGE', {'name': 'Stop', 'type': 'SANDBOX_MANAGE', 'operation': 'STOP'}, ['targets']),
     ('SANDBOX_CREATE from SCRATCH without spec', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE', 'from': 'SCRATCH'}, ['spec']),
     ('SANDBOX_CREATE from SNAPSHOT without snapshot_name', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE',
@@ -44,8 +44,8 @@ CASES = [
                                      'fields': {'password': '{{ fields_secret }}'}}, ['password', 'fields']),
     ('fields holding the type', {'name': 'Wait', 'type': 'SLEEP', 'fields': {'type': 'BUILD'}}, ['type', 'fields']),
     ('present without a name', {'type': 'SLEEP', 'action_id': 5}, ['name']),
-    ('run_only_on_first_failure without ON_FAILURE', dict(BLACKFIRE, name='Profile', trigger_time='ON_SUCCESS',
-                                                           run_only_on_first_failure=True),
+    ('run_only_on_first_failure without ON_FAILURE',
+     dict(BLACKFIRE, name='Profile', trigger_time='ON_SUCCESS', run_only_on_first_failure=True),
      ['run_only_on_first_failure', 'ON_FAILURE']),
     ('spec identifier with a bad character', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE', 'from': 'SCRATCH',
                                               'spec': {'name': 'x', 'identifier': 'bad id!'}}, ['identifier']),
