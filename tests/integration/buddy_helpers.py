@@ -46,6 +46,13 @@ def action_task(title, register='result', module=ACTION_MODULE, location=True, k
     return task
 
 
+def merged(base, **changes):
+    """A copy of ``base`` with ``changes`` applied (keys of ``changes`` set to None are dropped)."""
+    result = copy.deepcopy(base)
+    result.update(changes)
+    return dict((key, value) for key, value in result.items() if value is not None)
+
+
 def info_task(title, register='result', **args):
     return action_task(title, register=register, module=INFO_MODULE, **args)
 

@@ -17,6 +17,7 @@ from buddy_helpers import (
     action_task,
     assert_absent_from,
     ids_in_order,
+    merged,
     play,
     seed,
     stored_actions,
@@ -47,10 +48,10 @@ def results_text(run):
 
 
 def test_update_sends_one_patch_with_only_the_differing_fields(emulator, run_playbook):
-    seeded = seed(emulator, [NEIGHBOURS[0], dict(RUN_TESTS, password=OLD_PASSWORD), NEIGHBOURS[1]])
+    seeded = seed(emulator, [NEIGHBOURS[0], merged(RUN_TESTS, password=OLD_PASSWORD), NEIGHBOURS[1]])
     target = seeded[1]
-    wanted = dict(RUN_TESTS, docker_image_tag='3.13', execute_commands=['pip install .', 'pytest -q'],
-                  password=NEW_PASSWORD)
+    wanted = merged(RUN_TESTS, docker_image_tag='3.13', execute_commands=['pip install .', 'pytest -q'],
+                    password=NEW_PASSWORD)
     playbook = play(action_task('Update tests', **wanted))
 
     log = Log(emulator)
@@ -90,8 +91,8 @@ def test_update_sends_one_patch_with_only_the_differing_fields(emulator, run_pla
 
 
 def test_update_password_always_sends_it_and_masks_it_in_the_diff(emulator, run_playbook):
-    target = seed(emulator, [dict(RUN_TESTS, password=OLD_PASSWORD)])[0]
-    playbook = play(action_task('Rotate password', update_password='always', **dict(RUN_TESTS, password=NEW_PASSWORD)))
+    target = seed(emulator, [merged(RUN_TESTS, password=OLD_PASSWORD)])[0]
+    playbook = play(action_task('Rotate password', update_password='always', **merged(RUN_TESTS, password=NEW_PASSWORD)))
 
     log = Log(emulator)
     checked = run_playbook(playbook, check=True, diff=True)
@@ -114,7 +115,7 @@ def test_update_password_always_sends_it_and_masks_it_in_the_diff(emulator, run_
 
 
 def test_absent_deletes_and_absent_again_is_unchanged(emulator, run_playbook):
-    seeded = seed(emulator, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])
+    seeded = seed(emulator, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])
     target = seeded[1]
     playbook = play(action_task('Remove tests', name='Run tests', state='absent'))
 
@@ -142,7 +143,7 @@ def test_absent_deletes_and_absent_again_is_unchanged(emulator, run_playbook):
 
 
 def test_absent_by_action_id(emulator, run_playbook):
-    seeded = seed(emulator, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])
+    seeded = seed(emulator, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])
     playbook = play(action_task('Remove by id', action_id=seeded[0]['id'], state='absent'))
 
     log = Log(emulator)
@@ -162,7 +163,7 @@ def test_action_on_page_two_is_found_not_duplicated(emulator, run_playbook):
     # More actions than any page can hold (the emulator caps per_page at 100), so the
     # target can only be found by following the pages.
     fillers = seed(emulator, filler_actions(105))
-    target = seed(emulator, [dict(RUN_TESTS)])[0]
+    target = seed(emulator, [merged(RUN_TESTS)])[0]
     after = seed(emulator, filler_actions(3, prefix='tail'))
     assert len(stored_actions(emulator)) == 109
     playbook = play(action_task('Ensure tests', **RUN_TESTS))
@@ -176,7 +177,7 @@ def test_action_on_page_two_is_found_not_duplicated(emulator, run_playbook):
     assert unchanged.task('Ensure tests')['action']['id'] == target['id']
 
     log.again()
-    changed = run_playbook(play(action_task('Ensure tests', **dict(RUN_TESTS, docker_image_tag='3.13'))))
+    changed = run_playbook(play(action_task('Ensure tests', **merged(RUN_TESTS, docker_image_tag='3.13'))))
     assert changed.task('Ensure tests')['changed'] is True
     assert [(e['method'], e['path'], e['body']) for e in log.writes()] == [
         ('PATCH', '%s/%d' % (ACTIONS_PATH, target['id']), {'docker_image_tag': '3.13'})], log.summary()
@@ -201,7 +202,7 @@ def test_type_change_fails_naming_recreate(emulator, run_playbook):
 def test_recreate_replaces_the_action_at_the_same_position(emulator, run_playbook):
     seeded = seed(emulator, [NEIGHBOURS[0], {'name': 'Run tests', 'type': 'BUILD'}, NEIGHBOURS[1]])
     old = seeded[1]
-    playbook = play(action_task('Recreate', recreate=True, **dict(RUN_TESTS, password=NEW_PASSWORD)))
+    playbook = play(action_task('Recreate', recreate=True, **merged(RUN_TESTS, password=NEW_PASSWORD)))
 
     log = Log(emulator)
     checked = run_playbook(playbook, check=True)
@@ -305,7 +306,7 @@ def server(request, emulator, other_servers):
 
 def test_unchanged_by_name_reads_one_page_and_writes_nothing(server, run_playbook):
     control, env = server
-    target = seed(control, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])[1]
+    target = seed(control, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])[1]
     log = Log(control)
     run = run_playbook(play(action_task('Ensure tests', **RUN_TESTS)), env=env)
     assert run.task('Ensure tests')['changed'] is False
@@ -318,7 +319,7 @@ def test_unchanged_by_name_reads_one_page_and_writes_nothing(server, run_playboo
 
 def test_unchanged_by_id_makes_exactly_one_get(server, run_playbook):
     control, env = server
-    target = seed(control, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])[1]
+    target = seed(control, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])[1]
     log = Log(control)
     run = run_playbook(play(action_task('Ensure tests', action_id=target['id'], **RUN_TESTS)), env=env)
     assert run.task('Ensure tests')['changed'] is False
@@ -337,9 +338,9 @@ def test_add_makes_one_list_and_one_post(server, run_playbook):
 
 def test_update_makes_one_list_and_one_patch(server, run_playbook):
     control, env = server
-    target = seed(control, [NEIGHBOURS[0], dict(RUN_TESTS), NEIGHBOURS[1]])[1]
+    target = seed(control, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])[1]
     log = Log(control)
-    run = run_playbook(play(action_task('Update tests', **dict(RUN_TESTS, docker_image_tag='3.13'))), env=env)
+    run = run_playbook(play(action_task('Update tests', **merged(RUN_TESTS, docker_image_tag='3.13'))), env=env)
     assert run.task('Update tests')['changed'] is True
     expected = ['GET %s' % ACTIONS_PATH]
     if control.config()['list_view'] == 'short':

@@ -15,7 +15,7 @@ import copy
 
 import pytest
 
-from buddy_helpers import ACTIONS_PATH, Log, action_task, assert_holds, play, seed, stored_actions, stored_by_name
+from buddy_helpers import ACTIONS_PATH, Log, action_task, assert_holds, merged, play, seed, stored_actions, stored_by_name
 
 REGISTRY_PASSWORD = 'Reg-Pass-7f3c9a51'
 
@@ -161,7 +161,7 @@ def test_check_mode_reports_the_same_change_as_the_real_update(emulator, run_pla
     if 'password' in args:
         seeded['password'] = args['password']
     stored_before = seed(emulator, [seeded])[0]
-    playbook = play(action_task('Update %s' % case, **dict(args, disabled=False)))
+    playbook = play(action_task('Update %s' % case, **merged(args, disabled=False)))
 
     log = Log(emulator)
     checked = run_playbook(playbook, check=True)

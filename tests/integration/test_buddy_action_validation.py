@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 import re
 
-from buddy_helpers import Log, action_task, assert_absent_from, play, seed, stored_actions
+from buddy_helpers import Log, action_task, assert_absent_from, merged, play, seed, stored_actions
 
 # Passed as an extra var: ansible-core shows the playbook lines around a failed task, and a
 # literal in the playbook would show up there whatever the module does.
@@ -30,22 +30,22 @@ CASES = [
     ('option foreign to the type', {'name': 'Stop', 'type': 'SANDBOX_MANAGE', 'operation': 'STOP',
                                     'targets': [{'identifier': 'a'}], 'docker_image_name': 'python'},
      ['docker_image_name', 'SANDBOX_MANAGE']),
-    ('option of another type on BLACKFIRE_PYTHON', dict(BLACKFIRE, name='Profile', operation='START'),
+    ('option of another type on BLACKFIRE_PYTHON', merged(BLACKFIRE, name='Profile', operation='START'),
      ['operation', 'BLACKFIRE_PYTHON']),
     ('bad enum value', {'name': 'Stop', 'type': 'SANDBOX_MANAGE', 'operation': 'REBOOT',
                         'targets': [{'identifier': 'a'}]}, ['operation', 'REBOOT']),
-    ('enum value the type does not allow', dict(BLACKFIRE, name='Profile', shell='POWERSHELL'), ['shell', 'POWERSHELL']),
+    ('enum value the type does not allow', merged(BLACKFIRE, name='Profile', shell='POWERSHELL'), ['shell', 'POWERSHELL']),
     ('bad nested enum value', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE', 'from': 'SCRATCH',
                                'spec': {'name': 'x', 'os': 'debian:12'}}, ['os', 'debian:12']),
-    ('bad enum of a common option', dict(BLACKFIRE, name='Profile', trigger_time='SOMETIMES'), ['trigger_time', 'SOMETIMES']),
-    ('fields repeating a modelled option', dict(BLACKFIRE, name='Profile', fields={'execute_commands': ['y']}),
+    ('bad enum of a common option', merged(BLACKFIRE, name='Profile', trigger_time='SOMETIMES'), ['trigger_time', 'SOMETIMES']),
+    ('fields repeating a modelled option', merged(BLACKFIRE, name='Profile', fields={'execute_commands': ['y']}),
      ['execute_commands', 'fields']),
     ('fields holding the password', {'name': 'Run', 'type': 'RUN_DOCKER_CONTAINER', 'docker_image_name': 'python',
                                      'fields': {'password': '{{ fields_secret }}'}}, ['password', 'fields']),
     ('fields holding the type', {'name': 'Wait', 'type': 'SLEEP', 'fields': {'type': 'BUILD'}}, ['type', 'fields']),
     ('present without a name', {'type': 'SLEEP', 'action_id': 5}, ['name']),
     ('run_only_on_first_failure without ON_FAILURE',
-     dict(BLACKFIRE, name='Profile', trigger_time='ON_SUCCESS', run_only_on_first_failure=True),
+     merged(BLACKFIRE, name='Profile', trigger_time='ON_SUCCESS', run_only_on_first_failure=True),
      ['run_only_on_first_failure', 'ON_FAILURE']),
     ('spec identifier with a bad character', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE', 'from': 'SCRATCH',
                                               'spec': {'name': 'x', 'identifier': 'bad id!'}}, ['identifier']),
@@ -56,7 +56,7 @@ CASES = [
 def test_each_input_error_fails_naming_the_option_before_any_request(emulator, run_playbook):
     tasks = []
     for index, (title, options, _words) in enumerate(CASES):
-        args = dict(options)
+        args = merged(options)
         args.setdefault('pipeline_id', 100 + index)
         tasks.append(action_task(title, register=None, keywords={'ignore_errors': True}, **args))
     log = Log(emulator)
@@ -71,7 +71,7 @@ def test_each_input_error_fails_naming_the_option_before_any_request(emulator, r
 
 
 def test_input_errors_fail_before_any_request_in_check_mode_too(emulator, run_playbook):
-    tasks = [action_task(title, register=None, keywords={'ignore_errors': True}, **dict(options, pipeline_id=100 + index))
+    tasks = [action_task(title, register=None, keywords={'ignore_errors': True}, **merged(options, pipeline_id=100 + index))
              for index, (title, options, _words) in enumerate(CASES)]
     log = Log(emulator)
     run = run_playbook(play(*tasks), check=True, extra_vars=SECRET_VARS)
