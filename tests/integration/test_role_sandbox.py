@@ -306,6 +306,7 @@ def test_check_mode_writes_nothing(emulator, run_playbook):
                                                             'Tests action', 'Blackfire profiling action'])
     summary = '\n'.join(checked.task('opsflow.pipelines.sandbox_provision : Summary')['msg'])
     assert 'Run: would start (check mode)' in summary and 'does not exist (check mode' in summary
+    assert 'BlinkOps: would execute workflow wf-notify (check mode)' in summary
 
     # After a real run, check mode of a changed input reports that one action and still writes nothing.
     run_playbook(PROVISION, extra_vars=provision_vars())
