@@ -134,7 +134,14 @@ def _never_sent(error: Exception) -> bool:
     return False
 
 
-def _wait_from_headers(headers: Mapping[str, str], now: float) -> Optional[float]:
+def _wait_from_headers(status: int, headers: Mapping[str, str], now: float) -> Optional[float]:
+    """The wait the server asked for, if it asked.
+
+    ``Retry-After`` counts on any answer; ``X-Rate-Limit-Reset`` only on a 429,
+    because Buddy sends it on every answer as the end of the current rate
+    window, which says nothing about when a 503 will be over.
+    """
+    headers = headers or {}
     retry_after = headers.get("retry-after")
     if retry_after:
         try:
@@ -143,7 +150,7 @@ def _wait_from_headers(headers: Mapping[str, str], now: float) -> Optional[float
             parsed = email.utils.parsedate_tz(retry_after)
             if parsed:
                 return max(0.0, email.utils.mktime_tz(parsed) - now)
-    reset = headers.get("x-rate-limit-reset")
+    reset = headers.get("x-rate-limit-reset") if status == 429 else None
     if reset:
         try:
             value = float(reset)
@@ -228,7 +235,7 @@ class Transport:
     def wait_before_retry(self, method: str, path: str, attempt: int, reason: str,
                           response: Optional[Response]) -> None:
         """Warn, then sleep as the server asked or with jittered exponential backoff."""
-        delay = _wait_from_headers(response.headers, self._clock()) if response is not None else None
+        delay = _wait_from_headers(response.status, response.headers, self._clock()) if response is not None else None
         source = "as the server asked"
         if delay is None:
             delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1))) * random.uniform(0.5, 1.0)

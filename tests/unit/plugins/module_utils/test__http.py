@@ -76,6 +76,23 @@ def test_rate_limit_reset_header_sets_the_wait():
     assert "as the server asked" in warnings[0]
 
 
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_rate_limit_reset_is_ignored_on_server_errors(status):
+    # Buddy sends X-Rate-Limit-Reset on every answer: it is the end of the rate window, not a hint for a 5xx.
+    reset = str(int(1000000000 + 60))
+    transport, _session, sleeps, warnings = make_transport(FakeRaw(status, headers={"X-Rate-Limit-Reset": reset}),
+                                                           FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert 0.5 <= sleeps[0] <= _http.BACKOFF_BASE
+    assert "(backoff)" in warnings[0]
+
+
+def test_retry_after_counts_on_a_503_too():
+    transport, _session, sleeps, _warnings = make_transport(FakeRaw(503, headers={"Retry-After": "3"}), FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert sleeps == [3.0]
+
+
 def test_wait_is_capped():
     transport, _session, sleeps, _warnings = make_transport(FakeRaw(429, headers={"Retry-After": "86400"}), FakeRaw(200, {}))
     transport.request("GET", "/x")
