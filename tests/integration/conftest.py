@@ -103,6 +103,7 @@ def run_playbook(ansible_env, tmp_path):
     """Run a playbook (a path, a name under tests/integration/playbooks, or YAML text) for real.
 
     ``expect`` is the exit code the run must end with (default 0); pass None to accept any.
+    ``env`` adds or overrides environment variables; a value of None removes the variable.
     """
     counter = [0]
 
@@ -129,7 +130,11 @@ def run_playbook(ansible_env, tmp_path):
             command.append('-' + 'v' * verbosity)
         command += list(args)
         run_env = dict(ansible_env)
-        run_env.update(env or {})
+        for name, value in (env or {}).items():
+            if value is None:
+                run_env.pop(name, None)
+            else:
+                run_env[name] = value
         run_env['OPSFLOW_RESULTS_FILE'] = str(results_file)
         completed = subprocess.run(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    universal_newlines=True, timeout=600, check=False)
