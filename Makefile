@@ -16,14 +16,20 @@ WORK := $(ROOT)/.work
 VENV := $(WORK)/venv
 VBIN := $(VENV)/bin
 VPY := $(VBIN)/python
+# The second environment: the oldest ansible-core meta/runtime.yml admits (tools/requirements-2.16.txt).
+VENV_216 := $(WORK)/venv-2.16
+VPY_216 := $(VENV_216)/bin/python
 COLLECTIONS := $(WORK)/collections
 SANITY_ROOT := $(WORK)/sanity/ansible_collections/opsflow/pipelines
 DIST := $(WORK)/dist
 # ansible-test sanity runs on the venv's Python version (3.11 on the project's machines).
 SANITY_PYTHON ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-# Oldest Python that modules/module_utils must import on (checked when pyenv or PATH has it).
-MODULE_MIN_PYTHON ?= 3.8
 PYTEST_ARGS ?=
+# pytest-xdist workers for the integration suites (each worker starts its own emulator); 0 = serial.
+INTEGRATION_WORKERS ?= 2
+INTEGRATION_ARGS = $(if $(filter-out 0,$(INTEGRATION_WORKERS)),-n $(INTEGRATION_WORKERS)) $(PYTEST_ARGS)
+# The ansible-core each integration run must find (tests/integration/test_ansible_core.py checks it).
+core_pin = $(shell sed -n 's/^ansible-core==\([0-9.]*\).*/\1/p' $(1))
 
 # Every tool comes from the venv; ansible finds this tree as opsflow.pipelines.
 export PATH := $(VBIN):$(PATH)
@@ -31,28 +37,36 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Layers of `make test`, in order. All run even after a failure; the summary says which failed.
-TEST_STAGES := test-unit test-integration sanity ansible-lint galaxy-import docs-lint changelog-lint
+TEST_STAGES := test-unit test-integration test-integration-2.16 sanity ansible-lint galaxy-import docs-lint docs \
+	changelog-lint
 
-.PHONY: help venv test test-unit test-integration sanity lint ansible-lint galaxy-import build docs-lint \
-	changelog-lint demo lock clean
+.PHONY: help venv venv-2.16 test test-unit test-integration test-integration-2.16 sanity lint ansible-lint \
+	galaxy-import build docs-lint docs changelog-lint changelog demo lock clean
 
 help:
 	@echo 'make demo              run $(DEMO_PLAYBOOK) against the API emulator, twice (2nd run must change nothing)'
 	@echo 'make test              everything below, with a timed summary'
 	@echo 'make test-unit         pytest tests/unit'
-	@echo 'make test-integration  pytest tests/integration (real ansible-playbook against the emulator)'
-	@echo 'make sanity            ansible-test sanity --requirements --python $(SANITY_PYTHON) on a copy in .work/sanity (+ compile/import on $(MODULE_MIN_PYTHON))'
+	@echo 'make test-integration  pytest tests/integration on ansible-core $(call core_pin,requirements-dev.txt) (real ansible-playbook against the emulator)'
+	@echo 'make test-integration-2.16  the same on ansible-core $(call core_pin,tools/requirements-2.16.txt) (.work/venv-2.16)'
+	@echo 'make sanity            ansible-test sanity on Python $(SANITY_PYTHON), then compile/import on every module Python (tools/run_sanity.py)'
 	@echo 'make lint              ansible-lint, galaxy-import, docs-lint, changelog-lint'
 	@echo 'make ansible-lint      ansible-lint --profile production'
 	@echo 'make galaxy-import     ansible-galaxy collection build + galaxy-importer (no ERROR/WARNING allowed)'
 	@echo 'make docs-lint         antsibull-docs lint-collection-docs --plugin-docs'
-	@echo 'make changelog-lint    antsibull-changelog lint'
+	@echo 'make docs              build the docs site into .work/docs/build/html (tools/build_docs.sh)'
+	@echo 'make changelog-lint    antsibull-changelog lint (fragments, changelog.yaml, CHANGELOG.md up to date)'
+	@echo 'make changelog         release galaxy.yml'"'"'s version: fragments -> changelogs/changelog.yaml + CHANGELOG.md'
 	@echo 'make venv              create/re-use .work/venv (requirements-dev.txt) and the collection link'
-	@echo 'make lock              re-pin tools/constraints-dev.txt from requirements-dev.txt'
+	@echo 'make venv-2.16         create/re-use .work/venv-2.16 (tools/requirements-2.16.txt)'
+	@echo 'make lock              re-pin tools/constraints-dev.txt and tools/constraints-2.16.txt'
 	@echo 'make clean             remove .work build output (keeps the venv)'
 
 venv:
 	@$(PYTHON) tools/ensure_venv.py
+
+venv-2.16:
+	@$(PYTHON) tools/ensure_venv.py 2.16
 
 test:
 	@MAKE='$(MAKE)' tools/run_stages.sh $(TEST_STAGES)
@@ -60,13 +74,20 @@ test:
 test-unit: venv
 	tools/run_pytest.sh $(VPY) tests/unit $(PYTEST_ARGS)
 
+# The tests run ansible-playbook from the bin directory of the Python that runs pytest.
 test-integration: venv
-	tools/run_pytest.sh $(VPY) tests/integration $(PYTEST_ARGS)
+	OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,requirements-dev.txt) \
+		tools/run_pytest.sh $(VPY) tests/integration $(INTEGRATION_ARGS)
 
-# ansible-test only runs from .../ansible_collections/<namespace>/<name>: tools/run_sanity.sh runs it on a
-# mirror of the tree, on $(SANITY_PYTHON), then compile+import on $(MODULE_MIN_PYTHON) when that Python is here.
-sanity: venv
-	tools/run_sanity.sh $(VBIN) $(SANITY_ROOT) $(SANITY_PYTHON) $(MODULE_MIN_PYTHON)
+test-integration-2.16: venv-2.16
+	OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,tools/requirements-2.16.txt) \
+		tools/run_pytest.sh $(VPY_216) tests/integration $(INTEGRATION_ARGS)
+
+# ansible-test only runs from .../ansible_collections/<namespace>/<name>: tools/run_sanity.py runs it on a
+# mirror of the tree: all tests on $(SANITY_PYTHON), then compile+import on each module Python that
+# tests/config.yml admits, with the newest of the two ansible-tests that supports it.
+sanity: venv venv-2.16
+	$(VPY) tools/run_sanity.py $(SANITY_ROOT) $(SANITY_PYTHON) $(VENV) $(VENV_216)
 
 lint:
 	@MAKE='$(MAKE)' tools/run_stages.sh ansible-lint galaxy-import docs-lint changelog-lint
@@ -89,21 +110,22 @@ galaxy-import: build
 docs-lint: venv
 	$(VBIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/opsflow/pipelines
 
+docs: venv
+	tools/build_docs.sh
+
 changelog-lint: venv
-	$(VBIN)/antsibull-changelog lint
-	$(VBIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	tools/changelog.sh lint
+
+# The release step of the changelog: galaxy.yml's version, today's date (RELEASE_DATE=YYYY-MM-DD to set it).
+changelog: venv
+	tools/changelog.sh release
 
 demo: venv
 	$(VPY) tools/demo.py $(DEMO_PLAYBOOK)
 
 lock:
-	rm -rf $(WORK)/lock-venv
-	$(PYTHON) -m venv $(WORK)/lock-venv
-	$(WORK)/lock-venv/bin/python -m pip install --no-input --progress-bar off -r requirements-dev.txt
-	{ echo '# Generated by `make lock` from requirements-dev.txt: every package .work/venv holds, pinned.'; \
-	  echo '# Do not edit by hand.'; \
-	  $(WORK)/lock-venv/bin/python -m pip freeze --all --exclude pip --exclude setuptools; } > tools/constraints-dev.txt
-	rm -rf $(WORK)/lock-venv
+	$(PYTHON) tools/ensure_venv.py --lock dev
+	$(PYTHON) tools/ensure_venv.py --lock 2.16
 
 clean:
-	rm -rf $(WORK)/sanity $(DIST) tests/output .pytest_cache
+	rm -rf $(WORK)/sanity $(WORK)/docs $(DIST) tests/output .pytest_cache

@@ -35,3 +35,9 @@ def pytest_configure(config):  # pylint: disable=unused-argument
         sys.path.insert(0, COLLECTIONS_ROOT)
     _prepend('ANSIBLE_COLLECTIONS_PATH', COLLECTIONS_ROOT)
     _prepend('PATH', os.path.dirname(sys.executable))
+
+
+def pytest_report_header(config):  # pylint: disable=unused-argument
+    """Say which ansible-core (and whose bin directory) the tests and their ansible-playbook runs use."""
+    from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+    return 'ansible-core %s, ansible-playbook from %s' % (__version__, os.path.dirname(sys.executable))

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The suite runs on the ansible-core it is meant to run on.
+
+``make test-integration`` and ``make test-integration-2.16`` run this suite from two environments
+and set ``OPSFLOW_EXPECT_ANSIBLE_CORE`` to the ansible-core version each one pins. The playbooks
+must then really run on that version: the one the controller reports inside a play, the one
+``ansible-playbook --version`` reports, and the one this Python imports must all be that version.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+import re
+import subprocess
+import sys
+
+from ansible.release import __version__ as imported_version
+
+PLAYBOOK = '''
+- name: Report the controller's version
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Report ansible_version
+      ansible.builtin.set_fact:
+        reported: "{{ ansible_version.full }}"
+'''
+
+
+def test_playbooks_run_on_the_expected_ansible_core(run_playbook):
+    run = run_playbook(PLAYBOOK)
+    in_play = run.task('Report ansible_version')['ansible_facts']['reported']
+
+    completed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '--version'],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                               timeout=120, check=False)
+    assert completed.returncode == 0, completed.stdout
+    match = re.search(r'\[core ([^\]\s]+)\]', completed.stdout)
+    assert match, completed.stdout
+    cli_version = match.group(1)
+
+    assert in_play == cli_version == imported_version, (in_play, cli_version, imported_version)
+    expected = os.environ.get('OPSFLOW_EXPECT_ANSIBLE_CORE')
+    if expected:
+        assert imported_version == expected, 'this run is meant for ansible-core %s, it runs %s' % (expected, imported_version)
