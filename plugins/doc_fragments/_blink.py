@@ -13,6 +13,8 @@ class ModuleDocFragment(object):
     # Connection options of every blink_* module. Keep in step with
     # BLINK_CONNECTION_OPTIONS in plugins/module_utils/_blink.py (a unit test checks it).
     DOCUMENTATION = r'''
+requirements:
+  - requests
 options:
   api_url:
     description:

@@ -13,6 +13,8 @@ class ModuleDocFragment(object):
     # Connection options of every buddy_* module. Keep in step with
     # BUDDY_CONNECTION_OPTIONS in plugins/module_utils/_buddy.py (a unit test checks it).
     DOCUMENTATION = r'''
+requirements:
+  - requests
 options:
   api_url:
     description:
@@ -54,4 +56,32 @@ options:
       - V(0) disables retries.
     type: int
     default: 5
+'''
+
+    # Where a module works: WORKSPACE alone, or with PIPELINE the pipeline inside it
+    # (LOCATION_SPEC in plugins/module_utils/_buddy.py; the modules' unit tests compare them).
+    WORKSPACE = r'''
+options:
+  workspace:
+    description:
+      - The workspace's domain (its URL handle), as in C(https://app.buddy.works/<workspace>), for example
+        V(my-company).
+    type: str
+    required: true
+'''
+
+    PIPELINE = r'''
+options:
+  project_name:
+    description:
+      - The project's name ID (the human-readable ID in the project's URL), as in
+        C(https://app.buddy.works/<workspace>/<project_name>).
+    type: str
+    required: true
+  pipeline_id:
+    description:
+      - The numerical ID of the pipeline, as in
+        C(https://app.buddy.works/<workspace>/<project_name>/pipelines/pipeline/<pipeline_id>).
+    type: int
+    required: true
 '''

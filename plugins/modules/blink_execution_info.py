@@ -27,8 +27,6 @@ extends_documentation_fragment:
   - opsflow.pipelines._attributes.INFO_MODULE
 seealso:
   - module: opsflow.pipelines.blink_workflow_execute
-requirements:
-  - requests
 options:
   workspace_id:
     description: The ID of the workspace that holds the execution.

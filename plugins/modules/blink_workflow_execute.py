@@ -49,8 +49,6 @@ notes:
     clock.
 seealso:
   - module: opsflow.pipelines.blink_execution_info
-requirements:
-  - requests
 options:
   workspace_id:
     description: The ID of the workspace that holds the workflow.

@@ -39,6 +39,8 @@ author:
   - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
   - opsflow.pipelines._buddy
+  - opsflow.pipelines._buddy.WORKSPACE
+  - opsflow.pipelines._buddy.PIPELINE
   - opsflow.pipelines._attributes
   - opsflow.pipelines._attributes.BUDDY
 attributes:
@@ -69,24 +71,7 @@ seealso:
   - name: Buddy.works pipeline actions API
     description: The vendor's reference of the action fields.
     link: https://buddy.works/docs/api/pipelines/actions
-requirements:
-  - requests
 options:
-  workspace:
-    description:
-      - The workspace's domain (its human-readable ID), as in C(https://app.buddy.works/<workspace>).
-    type: str
-    required: true
-  project_name:
-    description:
-      - The project's name ID (the human-readable ID in the project's URL).
-    type: str
-    required: true
-  pipeline_id:
-    description:
-      - The numerical ID of the pipeline that holds the action.
-    type: int
-    required: true
   state:
     description:
       - V(present) adds the action when it is missing and updates it when it differs.

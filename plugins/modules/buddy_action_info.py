@@ -19,6 +19,8 @@ author:
   - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
   - opsflow.pipelines._buddy
+  - opsflow.pipelines._buddy.WORKSPACE
+  - opsflow.pipelines._buddy.PIPELINE
   - opsflow.pipelines._attributes
   - opsflow.pipelines._attributes.BUDDY
   - opsflow.pipelines._attributes.INFO_MODULE
@@ -26,24 +28,7 @@ notes:
   - Needs a token with the E(EXECUTION_INFO) scope.
 seealso:
   - module: opsflow.pipelines.buddy_action
-requirements:
-  - requests
 options:
-  workspace:
-    description:
-      - The workspace's domain (its human-readable ID), as in C(https://app.buddy.works/<workspace>).
-    type: str
-    required: true
-  project_name:
-    description:
-      - The project's name ID (the human-readable ID in the project's URL).
-    type: str
-    required: true
-  pipeline_id:
-    description:
-      - The numerical ID of the pipeline.
-    type: int
-    required: true
   action_id:
     description:
       - Return only the action with this ID (one request). RV(actions) is empty when there is none.

@@ -25,6 +25,8 @@ author:
   - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
   - opsflow.pipelines._buddy
+  - opsflow.pipelines._buddy.WORKSPACE
+  - opsflow.pipelines._buddy.PIPELINE
   - opsflow.pipelines._attributes
   - opsflow.pipelines._attributes.BUDDY
 attributes:
@@ -36,18 +38,6 @@ attributes:
   diff_mode:
     support: none
 options:
-  workspace:
-    description: The workspace's URL handle (its domain), for example V(my-company).
-    type: str
-    required: true
-  project_name:
-    description: The project's name ID (the human-readable ID in its URL).
-    type: str
-    required: true
-  pipeline_id:
-    description: The numerical ID of the pipeline to run.
-    type: int
-    required: true
   to_revision:
     description:
       - The revision to run, sent as the API's C(to_revision) object.

@@ -20,14 +20,11 @@ author:
   - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
   - opsflow.pipelines._buddy
+  - opsflow.pipelines._buddy.WORKSPACE
   - opsflow.pipelines._attributes
   - opsflow.pipelines._attributes.BUDDY
   - opsflow.pipelines._attributes.INFO_MODULE
 options:
-  workspace:
-    description: The workspace's URL handle (its domain), for example V(my-company).
-    type: str
-    required: true
   project_name:
     description:
       - The project's name ID. Required unless O(id) is given.

@@ -9,9 +9,11 @@ __metaclass__ = type
 
 import yaml
 
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import blink_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import blink_execution_info
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
     EXECUTIONS,
     KEY,
@@ -19,7 +21,7 @@ from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test_
     execution,
     make_client,
 )
-from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_blink_workflow_execute import BASE, compare_spec
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_blink_workflow_execute import BASE
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_blink_workflow_execute import (
     run_module as run_any_module,
 )
@@ -33,7 +35,7 @@ def run_module(module, client, capsys, **args):
 
 def test_documentation_matches_the_argument_spec():
     doc = yaml.safe_load(blink_execution_info.DOCUMENTATION)
-    compare_spec(blink_execution_info.OPTIONS, doc["options"])
+    compare_spec(blink_argument_spec(**blink_execution_info.OPTIONS), module_doc(blink_execution_info)["options"])
     assert "opsflow.pipelines._attributes.INFO_MODULE" in doc["extends_documentation_fragment"]
     assert "opsflow.pipelines._attributes.BLINK" in doc["extends_documentation_fragment"]
     assert yaml.safe_load(blink_execution_info.EXAMPLES)

@@ -11,19 +11,17 @@ BlinkClient over a scripted HTTP session with a fake clock, so every request is 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import contextlib
 import json
-from unittest import mock
 
 import pytest
 import yaml
 
-from ansible.module_utils import basic
-
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._blink import ModuleDocFragment as BlinkFragment
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import blink_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import blink_workflow_execute
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
     EXECUTE,
     EXECUTIONS,
@@ -36,45 +34,17 @@ from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test_
     rql,
 )
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")):
-            yield
-
 BASE = dict(api_key=KEY, api_url="https://app.blinkops.test", workspace_id="ws-1", workflow_id="wf-1")
 
 
 def run_module(module, client, capsys, base=None, **args):
     """Run module.main() with ``base`` (default BASE) and ``args``; the parsed JSON result and the raw output."""
-    with patch_module_args(dict(BASE if base is None else base, **args)), \
-            mock.patch.object(module.BlinkClient, "from_module", return_value=client):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
-
-
-def compare_spec(spec, docs, path=""):
-    assert sorted(spec) == sorted(docs), "options differ at %s" % path
-    for name, entry in spec.items():
-        documented = docs[name]
-        where = "%s.%s" % (path, name) if path else name
-        assert documented.get("description"), "%s has no description" % where
-        assert documented.get("type", "str") == entry.get("type", "str"), where
-        assert documented.get("elements") == entry.get("elements"), where
-        assert documented.get("choices") == entry.get("choices"), where
-        assert documented.get("default") == entry.get("default"), where
-        assert bool(documented.get("required")) == bool(entry.get("required")), where
-        if entry.get("options") or documented.get("suboptions"):
-            compare_spec(entry.get("options") or {}, documented.get("suboptions") or {}, where)
+    return run_main(module, module.BlinkClient, client, capsys, dict(BASE if base is None else base, **args))
 
 
 def test_documentation_matches_the_argument_spec_and_the_contract():
     doc = yaml.safe_load(blink_workflow_execute.DOCUMENTATION)
-    compare_spec(blink_workflow_execute.OPTIONS, doc["options"])
+    compare_spec(blink_argument_spec(**blink_workflow_execute.OPTIONS), module_doc(blink_workflow_execute)["options"])
     connection = yaml.safe_load(BlinkFragment.DOCUMENTATION)["options"]
     assert not set(doc["options"]) & set(connection)
     assert doc["version_added"] == "0.1.0"

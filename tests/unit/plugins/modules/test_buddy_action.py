@@ -11,7 +11,6 @@ the in-memory stand-in, so every request the module would make is recorded.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import contextlib
 import json
 from unittest import mock
 
@@ -22,65 +21,36 @@ from ansible.module_utils import basic
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_action as model
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import AuthenticationError
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_action
 
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__buddy_action import FakeBuddy
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")):
-            yield
 
 TOKEN = "t0ken-never-shown"
 BASE = dict(token=TOKEN, api_url="https://api.example.test", workspace="acme", project_name="website", pipeline_id=7)
 
 
 def run_module(module, client, capsys, **args):
-    """Run module.main() with ``args``; the parsed JSON result and the raw output."""
-    with patch_module_args(dict(BASE, **args)), \
-            mock.patch.object(module.BuddyClient, "from_module", return_value=client):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
+    """Run module.main() with BASE and ``args``; the parsed JSON result and the raw output."""
+    return run_main(module, module.BuddyClient, client, capsys, dict(BASE, **args))
 
 
 # ---------------------------------------------------------------------------------------------
 # Documentation and argument spec agree
 # ---------------------------------------------------------------------------------------------
 
-def _doc_options():
-    doc = yaml.safe_load(buddy_action.DOCUMENTATION)
-    return doc, doc["options"]
-
-
-def _compare_spec(spec, docs, path):
-    assert sorted(spec) == sorted(docs), "options differ at %s" % path
-    for name, entry in spec.items():
-        documented = docs[name]
-        where = "%s.%s" % (path, name) if path else name
-        assert documented.get("description"), "%s has no description" % where
-        assert documented.get("type", "str") == entry.get("type", "str"), where
-        assert documented.get("elements") == entry.get("elements"), where
-        assert documented.get("choices") == entry.get("choices"), where
-        assert documented.get("default") == entry.get("default"), where
-        assert bool(documented.get("required")) == bool(entry.get("required")), where
-        if entry.get("options") or documented.get("suboptions"):
-            _compare_spec(entry.get("options") or {}, documented.get("suboptions") or {}, where)
-
-
 def test_documentation_matches_the_argument_spec():
-    doc, options = _doc_options()
+    own = yaml.safe_load(buddy_action.DOCUMENTATION)
     connection = yaml.safe_load(BuddyFragment.DOCUMENTATION)["options"]
     spec = dict(buddy_action.LOCATION_SPEC, **model.action_argument_spec())
-    _compare_spec(spec, options, "")
-    assert not set(options) & set(connection)
+    doc = module_doc(buddy_action)
+    compare_spec(buddy_argument_spec(**spec), doc["options"])
+    assert not set(own["options"]) & set(connection)
     assert doc["version_added"] == "0.1.0"
-    assert "opsflow.pipelines._attributes.BUDDY" in doc["extends_documentation_fragment"]
+    assert "opsflow.pipelines._attributes.BUDDY" in own["extends_documentation_fragment"]
+    assert doc["attributes"]["action_group"]["membership"] == ["opsflow.pipelines.buddy", "opsflow.pipelines.all"]
 
 
 def test_examples_and_return_are_yaml_and_cover_every_modelled_type():

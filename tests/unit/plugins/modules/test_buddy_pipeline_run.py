@@ -12,12 +12,13 @@ import json
 import pytest
 import yaml
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_runs as runs
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_pipeline_run
+
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
 
 try:
     from unittest import mock
@@ -103,33 +104,15 @@ def clock(monkeypatch):
 
 
 def run_module(client, capsys, **args):
-    """main() with ``args``: the parsed JSON result and the raw output."""
-    with patch_module_args(dict(BASE, **args)), \
-            mock.patch.object(buddy_pipeline_run.BuddyRunsClient, "from_module", return_value=client):
-        with pytest.raises(SystemExit):
-            buddy_pipeline_run.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
-
-
-def compare_spec(spec, docs, path=""):
-    assert sorted(spec) == sorted(docs), "options differ at %s" % path
-    for name, entry in spec.items():
-        documented = docs[name]
-        where = "%s.%s" % (path, name) if path else name
-        assert documented.get("description"), "%s has no description" % where
-        for key, default in (("type", "str"), ("elements", None), ("choices", None), ("default", None)):
-            assert documented.get(key, default) == entry.get(key, default), "%s: %s" % (where, key)
-        assert bool(documented.get("required")) == bool(entry.get("required")), where
-        if entry.get("options") or documented.get("suboptions"):
-            compare_spec(entry.get("options") or {}, documented.get("suboptions") or {}, where)
+    """main() with BASE and ``args``: the parsed JSON result and the raw output."""
+    return run_main(buddy_pipeline_run, buddy_pipeline_run.BuddyRunsClient, client, capsys, dict(BASE, **args))
 
 
 def test_documentation_matches_the_argument_spec():
-    doc = yaml.safe_load(buddy_pipeline_run.DOCUMENTATION)
-    compare_spec(buddy_pipeline_run.OPTIONS, doc["options"])
-    assert not set(doc["options"]) & set(yaml.safe_load(BuddyFragment.DOCUMENTATION)["options"])
-    assert "opsflow.pipelines._attributes.BUDDY" in doc["extends_documentation_fragment"]
+    own = yaml.safe_load(buddy_pipeline_run.DOCUMENTATION)
+    compare_spec(buddy_argument_spec(**buddy_pipeline_run.OPTIONS), module_doc(buddy_pipeline_run)["options"])
+    assert not set(own["options"]) & set(yaml.safe_load(BuddyFragment.DOCUMENTATION)["options"])
+    assert "opsflow.pipelines._attributes.BUDDY" in own["extends_documentation_fragment"]
     returned = yaml.safe_load(buddy_pipeline_run.RETURN)
     assert {"execution", "execution_id", "status", "html_url", "failed_action"} <= set(returned)
     examples = yaml.safe_load(buddy_pipeline_run.EXAMPLES)

@@ -7,21 +7,14 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
-
 import pytest
 import yaml
 
-from ansible.module_utils.testing import patch_module_args
-
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_sandbox_info
 
-from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_pipeline_run import TOKEN, compare_spec
-
-try:
-    from unittest import mock
-except ImportError:  # pragma: no cover
-    import mock
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_pipeline_run import TOKEN
 
 BASE = dict(token=TOKEN, api_url="https://api.example.test", workspace="acme")
 SHORT = [{"id": "sb1", "identifier": "web", "name": "Web", "status": "RUNNING"},
@@ -55,18 +48,14 @@ class FakeSandboxClient:
 
 
 def run_module(client, capsys, **args):
-    with patch_module_args(dict(BASE, **args)), \
-            mock.patch.object(buddy_sandbox_info.BuddyRunsClient, "from_module", return_value=client):
-        with pytest.raises(SystemExit):
-            buddy_sandbox_info.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
+    """main() with BASE and ``args``: the parsed JSON result and the raw output."""
+    return run_main(buddy_sandbox_info, buddy_sandbox_info.BuddyRunsClient, client, capsys, dict(BASE, **args))
 
 
 def test_documentation_matches_the_argument_spec():
-    doc = yaml.safe_load(buddy_sandbox_info.DOCUMENTATION)
-    compare_spec(buddy_sandbox_info.OPTIONS, doc["options"])
-    assert "opsflow.pipelines._attributes.INFO_MODULE" in doc["extends_documentation_fragment"]
+    own = yaml.safe_load(buddy_sandbox_info.DOCUMENTATION)
+    compare_spec(buddy_argument_spec(**buddy_sandbox_info.OPTIONS), module_doc(buddy_sandbox_info)["options"])
+    assert "opsflow.pipelines._attributes.INFO_MODULE" in own["extends_documentation_fragment"]
     assert set(yaml.safe_load(buddy_sandbox_info.RETURN)) == {"sandboxes"}
     assert yaml.safe_load(buddy_sandbox_info.EXAMPLES)
 
