@@ -2,7 +2,7 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Stand-ins for a requests session, and real connection failures made on loopback."""
+"""Stand-ins for a requests session and the clock, a real Transport over them, and real connection failures."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -10,8 +10,13 @@ __metaclass__ = type
 import json
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import requests
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _http
+
+API_URL = "https://api.example.test"
 
 
 class FakeRaw:
@@ -36,6 +41,47 @@ class ScriptedSession:
         if isinstance(step, BaseException):
             raise step
         return step
+
+
+class FakeClock:
+    """Stands in for time.time, time.monotonic and time.sleep: sleeping moves the clock on."""
+
+    def __init__(self, start=0.0):
+        self.now = start
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def scripted_transport(*script, **options):
+    """The real Transport over a ScriptedSession: the transport, the session and the warnings it gave.
+
+    Retries do not sleep unless ``sleep`` is given; ``base_url`` (default API_URL), ``headers`` and
+    any other Transport argument may be given too.
+    """
+    session = ScriptedSession(*script)
+    warnings = []
+    settings = dict(base_url=API_URL, headers={}, max_retries=2, warn=warnings.append, sleep=lambda delay: None,
+                    session=session)
+    settings.update(options)
+    return _http.Transport(**settings), session, warnings
+
+
+def request_paths(session):
+    """(method, path) of every request the session saw, the path without scheme and host."""
+    paths = []
+    for method, url, _kwargs in session.calls:
+        parts = urlsplit(url)
+        paths.append((method, parts.path + ("?" + parts.query if parts.query else "")))
+    return paths
 
 
 def connection_refused():

@@ -17,7 +17,7 @@ import yaml
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._blink import ModuleDocFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _blink, _http
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _blink
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     AuthenticationError,
@@ -28,10 +28,12 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
 )
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
+    FakeClock,
     FakeRaw,
-    ScriptedSession,
     connection_refused,
     dropped_after_send,
+    request_paths,
+    scripted_transport,
 )
 
 KEY = "blink-k3y-never-shown"
@@ -43,35 +45,13 @@ EXECUTIONS = "/api/v1/workspace/ws-1/executions"
 T0 = 1767261600.0  # the fake clock's start, in epoch seconds
 
 
-class FakeClock:
-    """time.time / time.sleep stand-ins: sleeping moves the clock on."""
-
-    def __init__(self, start=T0):
-        self.now = start
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def make_client(*script, **kwargs):
-    session = ScriptedSession(*script)
-    warnings = []
-    clock = kwargs.pop("clock", None) or FakeClock()
-    options = dict(max_retries=2, warn=warnings.append, sleep=lambda delay: None, clock=clock.time, session=session)
+    clock = kwargs.pop("clock", None) or FakeClock(T0)
+    options = dict(base_url=BASE, headers={"BLINK-API-KEY": KEY}, clock=clock.time)
     options.update(kwargs)
-    transport = _http.Transport(BASE, {"BLINK-API-KEY": KEY}, **options)
+    transport, session, warnings = scripted_transport(*script, **options)
     client = _blink.BlinkClient(transport, sleep=clock.sleep, clock=clock.time)
     return client, session, warnings, clock
-
-
-def calls(session):
-    """(method, path) of every request the session saw."""
-    return [(method, url.replace(BASE, "")) for method, url, _kwargs in session.calls]
 
 
 def rql(session, index):
@@ -190,7 +170,7 @@ def test_same_inputs_is_exact_but_ignores_key_order():
 def test_execute_async_posts_the_body_without_run_sync():
     client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-9"}))
     assert _blink.start_execution(client, WS, WF, {"input_values": {"a": 1}}) == "ex-9"
-    assert calls(session) == [("POST", EXECUTE)]
+    assert request_paths(session) == [("POST", EXECUTE)]
     kwargs = session.calls[0][2]
     assert kwargs["params"] is None
     assert json.loads(kwargs["data"]) == {"input_values": {"a": 1}}
@@ -211,14 +191,14 @@ def test_execute_is_repeated_after_a_429():
     client, session, warnings, _clock = make_client(FakeRaw(429, {"status": 429, "message": "slow down"}),
                                                     FakeRaw(200, {"execution_id": "ex-2"}))
     assert _blink.start_execution(client, WS, WF, {}) == "ex-2"
-    assert calls(session) == [("POST", EXECUTE)] * 2
+    assert request_paths(session) == [("POST", EXECUTE)] * 2
     assert "retry 1 of 2" in warnings[0]
 
 
 def test_execute_is_repeated_after_a_connection_refused_before_sending():
     client, session, _warnings, _clock = make_client(connection_refused(), FakeRaw(200, {"execution_id": "ex-2"}))
     assert _blink.start_execution(client, WS, WF, {}) == "ex-2"
-    assert calls(session) == [("POST", EXECUTE)] * 2
+    assert request_paths(session) == [("POST", EXECUTE)] * 2
 
 
 @pytest.mark.parametrize("failure", [
@@ -231,7 +211,7 @@ def test_execute_is_never_repeated_once_it_may_have_reached_the_server(failure):
     client, session, _warnings, _clock = make_client(failure(), FakeRaw(200, {"execution_id": "never"}))
     with pytest.raises(TransportError) as caught:
         _blink.start_execution(client, WS, WF, {})
-    assert calls(session) == [("POST", EXECUTE)]
+    assert request_paths(session) == [("POST", EXECUTE)]
     error = caught.value
     assert error.may_have_committed is True
     assert "the workflow may have started" in error.message and "dedupe_window" in error.message
@@ -279,7 +259,7 @@ def test_get_execution_404_names_execution_id():
         client.get_execution(WS, "x")
     assert "GET %s/x failed with HTTP 404: Execution x not found" % EXECUTIONS in caught.value.message
     assert "execution_id" in caught.value.message
-    assert calls(session) == [("GET", EXECUTIONS + "/x")]
+    assert request_paths(session) == [("GET", EXECUTIONS + "/x")]
 
 
 def test_list_executions_filters_on_the_workflow_newest_first_and_follows_offsets():
@@ -289,7 +269,7 @@ def test_list_executions_filters_on_the_workflow_newest_first_and_follows_offset
     client, session, _warnings, _clock = make_client(first, second)
     found = client.list_executions(WS, WF)
     assert len(found) == 51 and found[0]["id"] == "ex-0" and found[-1]["id"] == "ex-50"
-    assert calls(session) == [("GET", EXECUTIONS)] * 2
+    assert request_paths(session) == [("GET", EXECUTIONS)] * 2
     assert rql(session, 0) == {"filter": {"playbook_id": {"$eq": WF}}, "sort": ["-started_at"], "limit": 50, "offset": 0}
     assert rql(session, 1)["offset"] == 50
 
@@ -312,7 +292,7 @@ def test_find_reusable_execution_takes_the_newest_identical_one_that_did_not_fai
     ]
     client, session, _warnings, _clock = make_client(listing(*records))
     assert client.find_reusable_execution(WS, WF, {"a": 1}, 60)["id"] == "good"
-    assert calls(session) == [("GET", EXECUTIONS)]
+    assert request_paths(session) == [("GET", EXECUTIONS)]
 
 
 def test_find_reusable_execution_ignores_executions_outside_the_window():
@@ -326,7 +306,7 @@ def test_cancel_reports_whether_it_cancelled():
         FakeRaw(400, {"status": 400, "message": "Execution is not running"}))
     assert client.cancel_execution(WS, "ex-1") is True
     assert client.cancel_execution(WS, "ex-1") is False
-    assert calls(session) == [("POST", EXECUTIONS + "/ex-1/cancel")] * 2
+    assert request_paths(session) == [("POST", EXECUTIONS + "/ex-1/cancel")] * 2
 
 
 def test_cancel_of_an_unknown_execution_raises():
@@ -338,7 +318,7 @@ def test_cancel_of_an_unknown_execution_raises():
 def test_list_workflows_sends_the_rql_query():
     client, session, _warnings, _clock = make_client(FakeRaw(200, {"results": [{"id": WF, "name": "Scan"}], "total": 1}))
     assert client.list_workflows(WS, {"filter": {"name": {"$eq": "Scan"}}}) == [{"id": WF, "name": "Scan"}]
-    assert calls(session) == [("GET", "/api/v1/workspace/ws-1/playbooks")]
+    assert request_paths(session) == [("GET", "/api/v1/workspace/ws-1/playbooks")]
     assert rql(session, 0) == {"filter": {"name": {"$eq": "Scan"}}}
 
 
@@ -352,7 +332,7 @@ def test_wait_for_end_polls_every_interval_until_a_terminal_state():
         FakeRaw(200, execution(state="Completed", output={"x": 1})))
     record, timed_out = client.wait_for_end(WS, "ex-1", T0 + 60, 2.0)
     assert timed_out is False and record["state"] == "Completed"
-    assert calls(session) == [("GET", EXECUTIONS + "/ex-1")] * 3
+    assert request_paths(session) == [("GET", EXECUTIONS + "/ex-1")] * 3
     assert clock.sleeps == [2.0, 2.0]
 
 
@@ -376,7 +356,7 @@ def test_sync_output_makes_no_polling_request():
         FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0 + 1)), listing(ours, older))
     result = run_and_wait(client)
     assert result == {"execution_id": "ex-ours", "state": "Completed", "output": {"ticket": "SEC-1"}, "execution": ours}
-    assert calls(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
     assert session.calls[0][2]["params"] == {"run_sync": "true", "timeout": 60}
 
 
@@ -402,7 +382,7 @@ def test_an_execution_id_only_answer_is_polled_to_completion():
         FakeRaw(200, execution(state="Completed", output={"done": True})))
     result = run_and_wait(client)
     assert result["execution_id"] == "ex-1" and result["state"] == "Completed" and result["output"] == {"done": True}
-    assert calls(session) == [("POST", EXECUTE)] + [("GET", EXECUTIONS + "/ex-1")] * 2
+    assert request_paths(session) == [("POST", EXECUTE)] + [("GET", EXECUTIONS + "/ex-1")] * 2
     assert clock.sleeps == [2.0]
 
 
@@ -425,7 +405,7 @@ def test_a_handle_that_says_the_run_failed_is_read_and_fails_the_wait():
     with pytest.raises(_blink.ExecutionFailedError) as caught:
         run_and_wait(client)
     assert caught.value.details["error_details"] == FAILED_DETAILS
-    assert calls(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1")]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1")]
 
 
 @pytest.mark.parametrize("state", ["Cancelled", "Timeout"])
@@ -447,7 +427,7 @@ def test_a_sync_error_from_a_failed_workflow_carries_the_servers_message_and_the
     details = caught.value.to_fail_kwargs()
     assert details["msg"] == "workflow wf-1 execution ex-7 ended Failed: Workflow execution failed: bad scan"
     assert details["execution_id"] == "ex-7" and details["error_details"] == FAILED_DETAILS
-    assert calls(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
 
 
 def test_a_sync_error_that_names_the_execution_reads_it():
@@ -457,7 +437,7 @@ def test_a_sync_error_that_names_the_execution_reads_it():
     with pytest.raises(_blink.ExecutionFailedError) as caught:
         run_and_wait(client)
     assert caught.value.details["execution_id"] == "ex-8"
-    assert calls(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-8")]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-8")]
 
 
 def test_a_sync_error_that_started_nothing_is_the_servers_error():
@@ -478,7 +458,7 @@ def test_a_sync_timeout_error_falls_back_to_polling_the_running_execution():
         listing(running), FakeRaw(200, execution("ex-3", "Completed", output={"ok": 1})))
     result = run_and_wait(client)
     assert result["execution_id"] == "ex-3" and result["output"] == {"ok": 1}
-    assert calls(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-3")]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-3")]
 
 
 def test_a_gateway_timeout_on_the_sync_call_finds_the_run_and_polls_it():
@@ -487,7 +467,7 @@ def test_a_gateway_timeout_on_the_sync_call_finds_the_run_and_polls_it():
         FakeRaw(504, text="<html><title>504 Gateway Time-out</title></html>"),
         listing(running), FakeRaw(200, execution("ex-4", "Completed")))
     assert run_and_wait(client)["execution_id"] == "ex-4"
-    assert [method for method, _path in calls(session)] == ["POST", "GET", "GET"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "GET"]
 
 
 def test_a_gateway_timeout_with_no_run_found_says_it_may_have_started():
@@ -495,7 +475,7 @@ def test_a_gateway_timeout_with_no_run_found_says_it_may_have_started():
     with pytest.raises(TransportError) as caught:
         run_and_wait(client)
     assert "may have started" in caught.value.message
-    assert [method for method, _path in calls(session)] == ["POST", "GET"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET"]
 
 
 def test_a_lost_answer_is_reported_without_any_further_request():
@@ -514,7 +494,7 @@ def test_wait_timeout_without_cancel_fails_and_leaves_it_running():
     details = caught.value.to_fail_kwargs()
     assert details["cancelled"] is False and details["state"] == "Running" and details["execution_id"] == "ex-1"
     assert "cancel_on_timeout" in details["msg"] and "still running" in details["msg"]
-    assert all(method == "GET" for method, _path in calls(session)[1:])
+    assert all(method == "GET" for method, _path in request_paths(session)[1:])
 
 
 def test_wait_timeout_with_cancel_cancels_and_reports_the_final_state():
@@ -527,7 +507,7 @@ def test_wait_timeout_with_cancel_cancels_and_reports_the_final_state():
     details = caught.value.to_fail_kwargs()
     assert details["cancelled"] is True and details["state"] == "Cancelled"
     assert "it was cancelled" in details["msg"] and "state Running" in details["msg"]
-    assert calls(session)[-2:] == [("POST", EXECUTIONS + "/ex-1/cancel"), ("GET", EXECUTIONS + "/ex-1")]
+    assert request_paths(session)[-2:] == [("POST", EXECUTIONS + "/ex-1/cancel"), ("GET", EXECUTIONS + "/ex-1")]
 
 
 def test_a_run_that_ends_just_as_it_is_cancelled_counts_as_ended():

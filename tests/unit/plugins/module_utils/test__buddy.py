@@ -14,24 +14,22 @@ import yaml
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy, _http
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError, ValidationError
 
-from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw, ScriptedSession, dropped_after_send
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
+    FakeRaw,
+    dropped_after_send,
+    request_paths,
+    scripted_transport,
+)
 
 LOCATION = _buddy.PipelineLocation("acme", "website", 7)
 
 
 def make_client(*script, **kwargs):
-    session = ScriptedSession(*script)
-    warnings = []
-    transport = _http.Transport("https://api.example.test", {}, max_retries=kwargs.get("max_retries", 2),
-                                warn=warnings.append, sleep=lambda delay: None, session=session)
+    transport, session, warnings = scripted_transport(*script, **kwargs)
     return _buddy.BuddyClient(transport), session, warnings
-
-
-def paths(session):
-    return [(method, url.replace("https://api.example.test", "")) for method, url, _kwargs in session.calls]
 
 
 def test_paths_are_built_from_quoted_segments():
@@ -58,13 +56,13 @@ def test_list_actions_reads_every_page():
 def test_get_action_returns_none_on_404():
     client, session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "Action not found"}]}))
     assert client.get_action(LOCATION, 5) is None
-    assert paths(session) == [("GET", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
+    assert request_paths(session) == [("GET", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
 
 
 def test_add_action_posts_once():
     client, session, _warnings = make_client(FakeRaw(201, {"id": 10, "name": "n", "type": "T"}))
     assert client.add_action(LOCATION, {"name": "n", "type": "T"})["id"] == 10
-    assert paths(session) == [("POST", "/workspaces/acme/projects/website/pipelines/7/actions")]
+    assert request_paths(session) == [("POST", "/workspaces/acme/projects/website/pipelines/7/actions")]
 
 
 def test_add_action_after_a_dropped_post_finds_the_committed_action_instead_of_adding_again():
@@ -72,7 +70,7 @@ def test_add_action_after_a_dropped_post_finds_the_committed_action_instead_of_a
     client, session, warnings = make_client(dropped_after_send(), listing)
     added = client.add_action(LOCATION, {"name": "n", "type": "T"}, exclude_ids=[3])
     assert added["id"] == 11
-    assert [method for method, _path in paths(session)] == ["POST", "GET"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET"]
     assert "not sent again" in warnings[-1]
 
 
@@ -80,13 +78,13 @@ def test_add_action_ignores_actions_that_existed_before():
     listing = FakeRaw(200, {"actions": [{"id": 3, "name": "n", "type": "T"}]})
     client, session, _warnings = make_client(dropped_after_send(), listing, FakeRaw(201, {"id": 12}))
     assert client.add_action(LOCATION, {"name": "n", "type": "T"}, exclude_ids=[3])["id"] == 12
-    assert [method for method, _path in paths(session)] == ["POST", "GET", "POST"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "POST"]
 
 
 def test_add_action_after_a_dropped_post_that_did_not_commit_posts_again():
     client, session, warnings = make_client(dropped_after_send(), FakeRaw(200, {"actions": []}), FakeRaw(201, {"id": 12}))
     assert client.add_action(LOCATION, {"name": "n", "type": "T"})["id"] == 12
-    assert [method for method, _path in paths(session)] == ["POST", "GET", "POST"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "POST"]
     assert "retry 1 of 2" in warnings[0]
 
 
@@ -96,13 +94,13 @@ def test_add_action_gives_up_after_max_retries():
     with pytest.raises(TransportError) as caught:
         client.add_action(LOCATION, {"name": "n", "type": "T"})
     assert "not in the pipeline after 1 retries" in caught.value.message
-    assert [method for method, _path in paths(session)] == ["POST", "GET", "POST", "GET"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "POST", "GET"]
 
 
 def test_delete_action_treats_404_as_deleted():
     client, session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "gone"}]}))
     client.delete_action(LOCATION, 5)
-    assert paths(session) == [("DELETE", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
+    assert request_paths(session) == [("DELETE", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
 
 
 def test_other_errors_still_raise():

@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_runs as runs
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _http
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
@@ -23,10 +22,12 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
 )
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
+    FakeClock,
     FakeRaw,
-    ScriptedSession,
     connection_refused,
     dropped_after_send,
+    request_paths,
+    scripted_transport,
 )
 
 LOCATION = PipelineLocation("acme", "website", 7)
@@ -34,15 +35,8 @@ EXECUTIONS = "/workspaces/acme/projects/website/pipelines/7/executions"
 
 
 def make_client(*script, **kwargs):
-    session = ScriptedSession(*script)
-    warnings = []
-    transport = _http.Transport("https://api.example.test", {}, max_retries=kwargs.get("max_retries", 2),
-                                warn=warnings.append, sleep=lambda delay: None, session=session)
+    transport, session, warnings = scripted_transport(*script, **kwargs)
     return runs.BuddyRunsClient(transport), session, warnings
-
-
-def calls(session):
-    return [(method, url.replace("https://api.example.test", "")) for method, url, _kwargs in session.calls]
 
 
 # --- paths and client calls ------------------------------------------------------------------------
@@ -61,7 +55,7 @@ def test_run_pipeline_posts_the_payload_once():
     client, session, _warnings = make_client(FakeRaw(200, {"id": 3, "status": "ENQUEUED"}))
     execution = client.run_pipeline(LOCATION, {"to_revision": {"revision": "HEAD"}})
     assert execution == {"id": 3, "status": "ENQUEUED"}
-    assert calls(session) == [("POST", EXECUTIONS)]
+    assert request_paths(session) == [("POST", EXECUTIONS)]
     assert json.loads(session.calls[0][2]["data"]) == {"to_revision": {"revision": "HEAD"}}
 
 
@@ -76,7 +70,7 @@ def test_run_that_may_have_started_is_never_sent_again(failure):
     with pytest.raises(runs.RunMayHaveStartedError) as caught:
         client.run_pipeline(LOCATION, {})
     error = caught.value
-    assert calls(session) == [("POST", EXECUTIONS)]
+    assert request_paths(session) == [("POST", EXECUTIONS)]
     assert error.may_have_committed is True
     assert error.details["may_have_committed"] is True
     assert "may have started" in error.message
@@ -89,7 +83,7 @@ def test_run_refused_by_the_server_is_sent_again():
                                             FakeRaw(429, {}, headers={"Retry-After": "0"}),
                                             FakeRaw(200, {"id": 4}))
     assert client.run_pipeline(LOCATION, {})["id"] == 4
-    assert calls(session) == [("POST", EXECUTIONS)] * 3
+    assert request_paths(session) == [("POST", EXECUTIONS)] * 3
     assert len(warnings) == 2
 
 
@@ -121,7 +115,7 @@ def test_get_and_cancel_execution():
                                              FakeRaw(200, {"id": 3, "status": "TERMINATED"}))
     assert client.get_execution(LOCATION, 3)["status"] == "INPROGRESS"
     assert client.cancel_execution(LOCATION, 3)["status"] == "TERMINATED"
-    assert calls(session) == [("GET", EXECUTIONS + "/3"), ("PATCH", EXECUTIONS + "/3")]
+    assert request_paths(session) == [("GET", EXECUTIONS + "/3"), ("PATCH", EXECUTIONS + "/3")]
     assert json.loads(session.calls[1][2]["data"]) == {"operation": "CANCEL"}
 
 
@@ -130,7 +124,7 @@ def test_list_sandboxes_sends_the_project_and_follows_pages():
     client, session, _warnings = make_client(full_page, FakeRaw(200, {"sandboxes": [{"id": "last"}]}))
     listed = client.list_sandboxes("acme", "website")
     assert len(listed) == runs.PER_PAGE + 1
-    assert calls(session) == [("GET", "/workspaces/acme/sandboxes")] * 2
+    assert request_paths(session) == [("GET", "/workspaces/acme/sandboxes")] * 2
     assert [call[2]["params"] for call in session.calls] == [
         {"project_name": "website", "page": 1, "per_page": runs.PER_PAGE},
         {"project_name": "website", "page": 2, "per_page": runs.PER_PAGE},
@@ -152,7 +146,7 @@ def test_get_sandbox_other_errors_are_raised():
 def test_list_snapshots_reads_the_list():
     client, session, _warnings = make_client(FakeRaw(200, {"snapshots": [{"id": "sn-1"}]}), FakeRaw(200, {"what": 1}))
     assert client.list_snapshots("acme", "sb1") == [{"id": "sn-1"}]
-    assert calls(session) == [("GET", "/workspaces/acme/sandboxes/sb1/snapshots")]
+    assert request_paths(session) == [("GET", "/workspaces/acme/sandboxes/sb1/snapshots")]
     with pytest.raises(ApiError):
         client.list_snapshots("acme", "sb1")
 
@@ -247,19 +241,6 @@ def test_hide_secrets_masks_encrypted_values_at_any_depth_without_touching_the_i
     assert execution["variables"][0]["value"] == "secure!x"
 
 
-class FakeTime:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def monotonic(self):
-        return self.now
-
-
 class PollingClient:
     """get_execution answers from a list of statuses (the last one repeats)."""
 
@@ -284,7 +265,7 @@ class PollingClient:
 
 
 def test_wait_polls_until_the_run_finishes():
-    clock = FakeTime()
+    clock = FakeClock(1000.0)
     client = PollingClient(["INPROGRESS", "INPROGRESS", "SUCCESSFUL"])
     execution, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 100, 5,
                                                   sleep=clock.sleep, clock=clock.monotonic)
@@ -293,7 +274,7 @@ def test_wait_polls_until_the_run_finishes():
 
 
 def test_wait_makes_no_request_for_a_finished_run():
-    clock = FakeTime()
+    clock = FakeClock(1000.0)
     client = PollingClient(["SUCCESSFUL"])
     execution, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "FAILED"}, 100, 5,
                                                   sleep=clock.sleep, clock=clock.monotonic)
@@ -301,7 +282,7 @@ def test_wait_makes_no_request_for_a_finished_run():
 
 
 def test_wait_stops_at_the_deadline_with_the_last_poll_on_it():
-    clock = FakeTime()
+    clock = FakeClock(1000.0)
     client = PollingClient(["INPROGRESS"])
     execution, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 12, 5,
                                                   sleep=clock.sleep, clock=clock.monotonic)
@@ -310,7 +291,7 @@ def test_wait_stops_at_the_deadline_with_the_last_poll_on_it():
 
 
 def test_wait_uses_the_real_clock_by_default(monkeypatch):
-    clock = FakeTime()
+    clock = FakeClock(1000.0)
     monkeypatch.setattr(runs, "time", clock)
     client = PollingClient(["INPROGRESS", "SUCCESSFUL"])
     dummy, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 60, 2)
@@ -318,7 +299,7 @@ def test_wait_uses_the_real_clock_by_default(monkeypatch):
 
 
 def test_a_failed_poll_says_the_run_may_still_be_running():
-    clock = FakeTime()
+    clock = FakeClock(1000.0)
     error = NotFoundError("GET", EXECUTIONS + "/3", 404, "gone")
     client = PollingClient(["INPROGRESS", error])
     with pytest.raises(NotFoundError) as caught:

@@ -18,6 +18,7 @@ from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
     ScriptedSession,
     connection_refused,
     dropped_after_send,
+    scripted_transport,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
@@ -32,13 +33,11 @@ SECRET = "s3cr3t-token-value-never-shown"
 
 
 def make_transport(*script, **kwargs):
-    session = ScriptedSession(*script)
     sleeps = []
-    warnings = []
-    options = dict(headers={"Authorization": "Bearer " + SECRET}, max_retries=3,
-                   warn=warnings.append, sleep=sleeps.append, clock=lambda: 1000000000.0, session=session)
+    options = dict(base_url="https://api.example.test/", headers={"Authorization": "Bearer " + SECRET}, max_retries=3,
+                   sleep=sleeps.append, clock=lambda: 1000000000.0)
     options.update(kwargs)
-    transport = _http.Transport("https://api.example.test/", **options)
+    transport, session, warnings = scripted_transport(*script, **options)
     return transport, session, sleeps, warnings
 
 

@@ -12,12 +12,11 @@ import yaml
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import blink_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import blink_execution_info
 
-from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw, request_paths
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
     EXECUTIONS,
     KEY,
-    calls,
     execution,
     make_client,
 )
@@ -47,7 +46,7 @@ def test_reads_once_without_wait(capsys):
     client, session, _warnings, _clock = make_client(FakeRaw(200, record))
     result, out = run_module(blink_execution_info, client, capsys, execution_id="ex-1")
     assert result["changed"] is False and result["state"] == "Running" and result["execution"] == record
-    assert calls(session) == [("GET", EXECUTIONS + "/ex-1")]
+    assert request_paths(session) == [("GET", EXECUTIONS + "/ex-1")]
     assert KEY not in out
 
 
@@ -77,7 +76,7 @@ def test_a_wait_that_times_out_fails_with_the_last_record(capsys):
     assert "did not reach a terminal state within wait_timeout (3 s, last state Running)" in result["msg"]
     assert result["execution_id"] == "ex-1" and result["state"] == "Running"
     assert len(session.calls) == 4
-    assert all(method == "GET" for method, _path in calls(session))
+    assert all(method == "GET" for method, _path in request_paths(session))
 
 
 def test_unknown_execution_is_a_clear_404(capsys):

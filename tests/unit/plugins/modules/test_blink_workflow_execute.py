@@ -20,14 +20,13 @@ from ansible_collections.opsflow.pipelines.plugins.doc_fragments._blink import M
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import blink_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import blink_workflow_execute
 
-from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw, request_paths
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
     EXECUTE,
     EXECUTIONS,
     KEY,
     T0,
-    calls,
     execution,
     listing,
     make_client,
@@ -77,7 +76,7 @@ def test_wait_false_starts_it_with_one_request(capsys):
                              callback={"url": "https://hook.test", "disable_ssl": True, "exclude_default_metadata": True})
     assert result["changed"] is True and result["execution_id"] == "ex-1" and result["reused"] is False
     assert result["state"] is None and result["output"] is None and result["execution"] is None
-    assert calls(session) == [("POST", EXECUTE)]
+    assert request_paths(session) == [("POST", EXECUTE)]
     assert session.calls[0][2]["params"] is None
     assert json.loads(session.calls[0][2]["data"]) == {
         "input_values": {"env": "prod"},
@@ -92,7 +91,7 @@ def test_wait_returns_the_sync_output(capsys):
     assert result["output"] == {"ticket": "SEC-9"} and result["execution_id"] == "ex-1"
     assert result["state"] == "Completed" and result["changed"] is True
     assert session.calls[0][2]["params"] == {"run_sync": "true", "timeout": 90}
-    assert [path for _method, path in calls(session)].count(EXECUTIONS + "/ex-1") == 0
+    assert [path for _method, path in request_paths(session)].count(EXECUTIONS + "/ex-1") == 0
 
 
 def test_failure_result_keeps_the_execution(capsys):
@@ -118,7 +117,7 @@ def test_check_mode_still_looks_for_an_execution_to_reuse(capsys):
     result, _out = run_module(blink_workflow_execute, client, capsys, _ansible_check_mode=True, dedupe_window=300,
                               input_values={"a": 1})
     assert result["changed"] is False and result["reused"] is True and result["execution_id"] == "ex-2"
-    assert calls(session) == [("GET", EXECUTIONS)]
+    assert request_paths(session) == [("GET", EXECUTIONS)]
 
 
 def test_check_mode_with_nothing_to_reuse_predicts_a_change(capsys):
@@ -126,7 +125,7 @@ def test_check_mode_with_nothing_to_reuse_predicts_a_change(capsys):
     result, _out = run_module(blink_workflow_execute, client, capsys, _ansible_check_mode=True, dedupe_window=300,
                               input_values={"a": 1})
     assert result["changed"] is True and result["reused"] is False
-    assert calls(session) == [("GET", EXECUTIONS)]
+    assert request_paths(session) == [("GET", EXECUTIONS)]
 
 
 def test_dedupe_reuses_a_running_execution_and_waits_for_it(capsys):
@@ -139,7 +138,7 @@ def test_dedupe_reuses_a_running_execution_and_waits_for_it(capsys):
     assert result["changed"] is False and result["reused"] is True
     assert result["output"] == {"r": 1} and result["state"] == "Completed"
     assert rql(session, 0)["filter"] == {"playbook_id": {"$eq": "wf-1"}}
-    assert [method for method, _path in calls(session)] == ["GET", "GET", "GET"]
+    assert [method for method, _path in request_paths(session)] == ["GET", "GET", "GET"]
 
 
 def test_dedupe_with_a_different_input_starts_a_new_run(capsys):
@@ -148,7 +147,7 @@ def test_dedupe_with_a_different_input_starts_a_new_run(capsys):
     result, _out = run_module(blink_workflow_execute, client, capsys, dedupe_window=300, input_values={"a": 1},
                               wait=False)
     assert result["changed"] is True and result["execution_id"] == "ex-3"
-    assert calls(session) == [("GET", EXECUTIONS), ("POST", EXECUTE)]
+    assert request_paths(session) == [("GET", EXECUTIONS), ("POST", EXECUTE)]
 
 
 @pytest.mark.parametrize("args, word", [

@@ -18,6 +18,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import bu
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_pipeline_run
 
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeClock
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
 
 try:
@@ -83,22 +84,9 @@ class FakeRunsClient:
         return self._execution("TERMINATED")
 
 
-class FakeTime:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def monotonic(self):
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    fake = FakeTime()
+    fake = FakeClock()
     monkeypatch.setattr(runs, "time", fake)
     return fake
 
