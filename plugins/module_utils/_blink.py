@@ -39,11 +39,10 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._http import (
     join_path,
     quote_segment,
     server_message,
+    unseen_items,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
 
-COLLECTION_VERSION = "0.1.0"
-USER_AGENT = "opsflow.pipelines/%s (Ansible collection)" % COLLECTION_VERSION
 DEFAULT_API_URL = "https://app.blinkops.com"
 API_ROOT = ("api", "v1")
 LIST_LIMIT = 50
@@ -250,13 +249,8 @@ class BlinkClient:
 
     @classmethod
     def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BlinkClient":
-        headers = {
-            "BLINK-API-KEY": params["api_key"],
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        return cls(Transport(api_base_url(params["api_url"]), headers, validate_certs=params["validate_certs"],
-                             timeout=params["request_timeout"], max_retries=params["max_retries"], warn=warn))
+        return cls(Transport.from_params(api_base_url(params["api_url"]), {"BLINK-API-KEY": params["api_key"]}, params,
+                                         warn=warn))
 
     @classmethod
     def from_module(cls, module: Any) -> "BlinkClient":
@@ -358,13 +352,7 @@ class BlinkClient:
                    "limit": LIST_LIMIT, "offset": offset}
             body = self._request("workspace", "GET", path, query={"q": json.dumps(rql, separators=(",", ":"))}).json
             results, total = self._results(body, path)
-            fresh = []
-            for item in results:
-                ident = execution_id_of(item)
-                if ident is not None and ident in seen:
-                    continue
-                seen.add(ident)
-                fresh.append(item)
+            fresh = unseen_items(results, seen, execution_id_of)
             found.extend(fresh)
             offset += len(results)
             started = [epoch_seconds(item.get("started_at")) for item in results]

@@ -15,8 +15,6 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import N
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, join_path, quote_segment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
 
-COLLECTION_VERSION = "0.1.0"
-USER_AGENT = "opsflow.pipelines/%s (Ansible collection)" % COLLECTION_VERSION
 DEFAULT_API_URL = "https://api.buddy.works"
 PER_PAGE = 50
 
@@ -79,13 +77,8 @@ class BuddyClient:
 
     @classmethod
     def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BuddyClient":
-        headers = {
-            "Authorization": "Bearer %s" % params["token"],
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        return cls(Transport(params["api_url"], headers, validate_certs=params["validate_certs"],
-                             timeout=params["request_timeout"], max_retries=params["max_retries"], warn=warn))
+        return cls(Transport.from_params(params["api_url"], {"Authorization": "Bearer %s" % params["token"]}, params,
+                                         warn=warn))
 
     @classmethod
     def from_module(cls, module: Any) -> "BuddyClient":

@@ -45,6 +45,8 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "opsflow.pipelines/%s (Ansible collection)" % COLLECTION_VERSION
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # A server that answers these did not act on the request, so even a POST may be repeated.
 REFUSED_STATUSES = frozenset((429, 503))
@@ -187,6 +189,15 @@ class Transport:
         self._session = session if session is not None else requests.Session()
         self.retries_made = 0
 
+    @classmethod
+    def from_params(cls, base_url: str, auth_headers: Mapping[str, str], params: Mapping[str, Any],
+                    warn: Optional[Callable[[str], None]] = None) -> "Transport":
+        """A transport set up from the connection options every service's table has, and the collection's User-Agent."""
+        headers = dict(auth_headers)
+        headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        return cls(base_url, headers, validate_certs=params["validate_certs"], timeout=params["request_timeout"],
+                   max_retries=params["max_retries"], warn=warn)
+
     def request(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None,
                 body: Any = None, expected: Sequence[int] = (200,),
                 refused_statuses: Optional[Sequence[int]] = None) -> Response:
@@ -262,14 +273,7 @@ class Transport:
             params = dict(query or {})
             params.update(page=page, per_page=per_page)
             batch = self._items(self.request("GET", path, query=params), key, path)
-            fresh = []
-            for item in batch:
-                ident = identity(item)
-                if ident is not None and ident in seen:
-                    continue
-                if ident is not None:
-                    seen.add(ident)
-                fresh.append(item)
+            fresh = unseen_items(batch, seen, identity)
             items.extend(fresh)
             if len(batch) < per_page or not fresh:
                 return items
@@ -313,3 +317,20 @@ class Transport:
 def join_path(*segments: Any) -> str:
     """'/a/b' from already-quoted segments."""
     return "/" + "/".join(str(segment) for segment in segments)
+
+
+def unseen_items(items: Sequence[Any], seen: set, identity: Callable[[Any], Any]) -> List[Any]:
+    """The items not met on an earlier page, by ``identity``; records theirs in ``seen``.
+
+    A server that ignores the page or offset hands back the same items again; items without an
+    identity always count.
+    """
+    fresh = []
+    for item in items:
+        ident = identity(item)
+        if ident is not None:
+            if ident in seen:
+                continue
+            seen.add(ident)
+        fresh.append(item)
+    return fresh

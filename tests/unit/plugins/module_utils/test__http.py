@@ -8,10 +8,13 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import json
+import os
 
 import pytest
 import requests
+import yaml
 
+import ansible_collections.opsflow.pipelines as collection
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _http
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
     FakeRaw,
@@ -297,3 +300,28 @@ def test_bad_settings_fail_before_any_request(kwargs, fragment):
     with pytest.raises(ValidationError) as caught:
         _http.Transport(base_url, {}, session=ScriptedSession(), **kwargs)
     assert fragment in caught.value.message
+
+
+def test_unseen_items_drops_repeats_by_identity_and_keeps_items_without_one():
+    seen = {1}
+    items = [{"id": 1}, {"id": 2}, {"name": "no id"}, {"id": 2}, {"name": "no id"}]
+    fresh = _http.unseen_items(items, seen, lambda item: item.get("id"))
+    assert fresh == [{"id": 2}, {"name": "no id"}, {"name": "no id"}]
+    assert seen == {1, 2}
+
+
+def test_from_params_reads_the_shared_connection_options_and_sends_the_user_agent():
+    params = {"validate_certs": False, "request_timeout": 12.5, "max_retries": 1, "api_url": "ignored"}
+    warnings = []
+    transport = _http.Transport.from_params("https://api.example.test", {"X-Key": SECRET}, params, warn=warnings.append)
+    assert transport.validate_certs is False and transport.timeout == 12.5 and transport.max_retries == 1
+    assert transport.headers == {"X-Key": SECRET, "Accept": "application/json", "User-Agent": _http.USER_AGENT}
+    transport.warn("w")
+    assert warnings == ["w"]
+
+
+def test_the_user_agent_carries_the_collection_version_of_galaxy_yml():
+    with open(os.path.join(list(collection.__path__)[0], "galaxy.yml")) as galaxy:
+        version = yaml.safe_load(galaxy)["version"]
+    assert _http.COLLECTION_VERSION == version
+    assert _http.USER_AGENT == "opsflow.pipelines/%s (Ansible collection)" % version
