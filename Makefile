@@ -37,8 +37,9 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Layers of `make test`, in order. All run even after a failure; the summary says which failed.
-TEST_STAGES := test-unit test-integration test-integration-2.16 sanity ansible-lint galaxy-import docs-lint docs \
-	changelog-lint
+# The two environments come first so that the summary shows their set-up time apart.
+TEST_STAGES := venv venv-2.16 test-unit test-integration test-integration-2.16 sanity ansible-lint galaxy-import \
+	docs-lint docs changelog-lint
 
 .PHONY: help venv venv-2.16 test test-unit test-integration test-integration-2.16 sanity lint ansible-lint \
 	galaxy-import build docs-lint docs changelog-lint changelog demo lock clean
