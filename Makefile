@@ -81,7 +81,7 @@ test-integration: venv
 		tools/run_pytest.sh $(VPY) tests/integration $(INTEGRATION_ARGS)
 
 test-integration-2.16: venv-2.16
-	OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,tools/requirements-2.16.txt) \
+	PATH=$(VENV_216)/bin:$$PATH OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,tools/requirements-2.16.txt) \
 		tools/run_pytest.sh $(VPY_216) tests/integration $(INTEGRATION_ARGS)
 
 # ansible-test only runs from .../ansible_collections/<namespace>/<name>: tools/run_sanity.py runs it on a
