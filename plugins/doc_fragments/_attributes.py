@@ -24,8 +24,10 @@ attributes:
 options: {}
 attributes:
   action_group:
-    description: Use C(group/opsflow.pipelines.buddy) or C(group/opsflow.pipelines.all) in C(module_defaults)
-      to set the connection options once for every module of the group.
+    description: Use C(group/opsflow.pipelines.buddy) in C(module_defaults) to set the connection options once for
+      every module of the group. C(group/opsflow.pipelines.all) holds the Buddy and the BlinkOps modules; use it only
+      for options both services share (O(validate_certs), O(request_timeout), O(max_retries)), since a module
+      refuses the other service's options (C(token) or C(api_key)) and O(api_url) differs between them.
     support: full
     membership:
       - opsflow.pipelines.buddy
@@ -36,8 +38,10 @@ attributes:
 options: {}
 attributes:
   action_group:
-    description: Use C(group/opsflow.pipelines.blink) or C(group/opsflow.pipelines.all) in C(module_defaults)
-      to set the connection options once for every module of the group.
+    description: Use C(group/opsflow.pipelines.blink) in C(module_defaults) to set the connection options once for
+      every module of the group. C(group/opsflow.pipelines.all) holds the Buddy and the BlinkOps modules; use it only
+      for options both services share (O(validate_certs), O(request_timeout), O(max_retries)), since a module
+      refuses the other service's options (C(token) or C(api_key)) and O(api_url) differs between them.
     support: full
     membership:
       - opsflow.pipelines.blink

@@ -36,6 +36,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._http import (
     RETRY_STATUSES,
     Response,
     Transport,
+    credential,
     join_path,
     quote_segment,
     server_message,
@@ -249,7 +250,7 @@ class BlinkClient:
 
     @classmethod
     def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BlinkClient":
-        return cls(Transport.from_params(api_base_url(params["api_url"]), {"BLINK-API-KEY": params["api_key"]}, params,
+        return cls(Transport.from_params(api_base_url(params["api_url"]), {"BLINK-API-KEY": credential(params["api_key"], "api_key")}, params,
                                          warn=warn))
 
     @classmethod
@@ -307,7 +308,7 @@ class BlinkClient:
         except TransportError as error:
             if error.may_have_committed:
                 raise TransportError("POST", path, "%s; %s" % (error.reason, MAY_HAVE_STARTED),
-                                     may_have_committed=True, status=error.details.get("status"))
+                                     may_have_committed=True, http_status=error.details.get("http_status"))
             raise
         body = response.json if response.text else None
         if body is None and response.text and 200 <= response.status < 300:
@@ -357,8 +358,9 @@ class BlinkClient:
             offset += len(results)
             started = [epoch_seconds(item.get("started_at")) for item in results]
             started = [value for value in started if value is not None]
-            if (len(results) < LIST_LIMIT or not fresh or (total is not None and offset >= total)
-                    or (since is not None and started and max(started) < since)):
+            # A stated total is the authority; a server may cap `limit` below what was asked.
+            last_page = offset >= total if total is not None else len(results) < LIST_LIMIT
+            if last_page or not fresh or (since is not None and started and max(started) < since):
                 break
         found.sort(key=lambda item: epoch_seconds(item.get("started_at")) or 0.0, reverse=True)
         if since is not None:
@@ -529,7 +531,7 @@ def run_and_wait(client: BlinkClient, workspace_id: str, workflow_id: str, paylo
     try:
         answer = client.execute(workspace_id, workflow_id, payload, sync_timeout=wait_timeout)
     except TransportError as error:
-        if error.details.get("status") is None:
+        if error.details.get("http_status") is None:
             raise  # no answer at all: reported as "may have started", never repeated
         # A gateway answered with an error after the POST was taken: the run may be going on.
         execution = client.find_started_execution(workspace_id, workflow_id, inputs, started_since(None),

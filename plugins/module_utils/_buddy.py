@@ -12,11 +12,13 @@ __metaclass__ = type
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError
-from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, join_path, quote_segment
+from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, credential, join_path, quote_segment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
 
 DEFAULT_API_URL = "https://api.buddy.works"
-PER_PAGE = 50
+# Buddy's lists hand out 20 items a page by default; asking for more could look like the last
+# page to a server that caps page sizes at its default, so ask for exactly that.
+PER_PAGE = 20
 
 BUDDY_CONNECTION_OPTIONS = (
     ConnectionOption("api_url", "str", DEFAULT_API_URL, env=("BUDDY_API_URL", "BUDDY_BASE_URL")),
@@ -77,7 +79,7 @@ class BuddyClient:
 
     @classmethod
     def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BuddyClient":
-        return cls(Transport.from_params(params["api_url"], {"Authorization": "Bearer %s" % params["token"]}, params,
+        return cls(Transport.from_params(params["api_url"], {"Authorization": "Bearer %s" % credential(params["token"], "token")}, params,
                                          warn=warn))
 
     @classmethod

@@ -51,7 +51,6 @@ class ApiError(OpsflowError):
             message += ": %s" % server_message
         if hint:
             message += " (%s)" % hint
-        details.setdefault("status", status)
         details.setdefault("api_error", {
             "method": method,
             "path": path,

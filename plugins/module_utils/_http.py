@@ -163,6 +163,22 @@ def _wait_from_headers(status: int, headers: Mapping[str, str], now: float) -> O
     return None
 
 
+def credential(value: Any, option: str) -> str:
+    """A token or key fit for a header, checked before anything is sent.
+
+    Surrounding white space (a trailing newline from a file lookup or a YAML
+    block scalar) is dropped; anything else that can't be in a header fails
+    here, with a message that never shows the value.
+    """
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError("%s is empty" % option)
+    if any(character.isspace() or ord(character) < 32 or ord(character) == 127 for character in text):
+        raise ValidationError("%s contains white space or control characters inside it; check how it is stored"
+                              % option)
+    return text
+
+
 class Transport:
     """HTTP calls against one API root with the collection's retry rules."""
 
@@ -213,7 +229,13 @@ class Transport:
         while True:
             try:
                 response = self._send(method, path, query, body)
-            except (requests_exceptions.ConnectionError, requests_exceptions.Timeout) as error:
+            except (requests_exceptions.InvalidHeader, requests_exceptions.InvalidURL,
+                    requests_exceptions.MissingSchema, requests_exceptions.InvalidSchema) as error:
+                # requests' own text quotes the offending header or URL, which may hold a credential.
+                raise TransportError(method, path, "the request could not be built (%s); check api_url and the"
+                                     " credential options" % type(error).__name__)
+            except (requests_exceptions.ConnectionError, requests_exceptions.Timeout,
+                    requests_exceptions.RequestException) as error:
                 never_sent = _never_sent(error)
                 reason = self._describe(error)
                 if not (safe_to_repeat or never_sent):
@@ -233,7 +255,7 @@ class Transport:
                 if not safe_to_repeat and response.status not in refused:
                     # A gateway error: the backend may have acted on the POST before it failed.
                     raise TransportError(method, path, "HTTP %s%s" % (response.status, ": " + message if message else ""),
-                                         may_have_committed=True, status=response.status)
+                                         may_have_committed=True, http_status=response.status)
                 if attempt < self.max_retries:
                     attempt += 1
                     self.wait_before_retry(method, path, attempt, "HTTP %s" % response.status, response)
@@ -257,14 +279,18 @@ class Transport:
                   % (method, path, reason, attempt, self.max_retries, delay, source))
         self._sleep(delay)
 
-    def paginate(self, path: str, key: str, per_page: int = 50,
+    def paginate(self, path: str, key: str, per_page: int = 20,
                  query: Optional[Mapping[str, Any]] = None,
                  identity: Callable[[Any], Any] = lambda item: item.get("id") if isinstance(item, dict) else None
                  ) -> List[Any]:
-        """Every item of a paged list, stopping at a short or empty page.
+        """Every item of a paged list.
 
-        A server that ignores ``page`` would hand back the same items again;
-        those are recognised by id, so nothing is counted twice and the loop ends.
+        A page shorter than ``per_page`` ends the list, unless the body states a
+        larger ``total``; so ``per_page`` must not exceed what the server will
+        hand out in one page (a server that caps pages below it would look done
+        after page one). A server that ignores ``page`` would hand back the same
+        items again; those are recognised by id, so nothing is counted twice and
+        the loop ends.
         """
         items: List[Any] = []
         seen = set()
@@ -272,17 +298,23 @@ class Transport:
         while page <= 10000:
             params = dict(query or {})
             params.update(page=page, per_page=per_page)
-            batch = self._items(self.request("GET", path, query=params), key, path)
+            body = self.request("GET", path, query=params).json
+            batch = self._items(body, key, path)
             fresh = unseen_items(batch, seen, identity)
             items.extend(fresh)
-            if len(batch) < per_page or not fresh:
+            total = body.get("total") if isinstance(body, dict) else None
+            if not fresh:
+                return items
+            if isinstance(total, int) and not isinstance(total, bool):
+                if len(items) >= total:
+                    return items
+            elif len(batch) < per_page:
                 return items
             page += 1
         return items
 
     @staticmethod
-    def _items(response: Response, key: str, path: str) -> List[Any]:
-        body = response.json
+    def _items(body: Any, key: str, path: str) -> List[Any]:
         if isinstance(body, list):
             return body
         if isinstance(body, dict):
@@ -291,7 +323,7 @@ class Transport:
             lists = [value for value in body.values() if isinstance(value, list)]
             if len(lists) == 1:
                 return lists[0]
-        raise ApiError("GET", path, response.status, "unexpected answer: no %r list in the body" % key)
+        raise ApiError("GET", path, 200, "unexpected answer: no %r list in the body" % key)
 
     def _send(self, method: str, path: str, query: Optional[Mapping[str, Any]], body: Any) -> Response:
         headers = dict(self.headers)
@@ -311,7 +343,9 @@ class Transport:
             return "no answer within %s s" % self.timeout
         if isinstance(error, requests_exceptions.SSLError):
             return "TLS error (set validate_certs: false only for a server you trust)"
-        return "connection dropped before an answer came"
+        if isinstance(error, requests_exceptions.ConnectionError):
+            return "connection dropped before an answer came"
+        return "the answer was cut off or unreadable (%s)" % type(error).__name__
 
 
 def join_path(*segments: Any) -> str:

@@ -274,6 +274,16 @@ def test_list_executions_filters_on_the_workflow_newest_first_and_follows_offset
     assert rql(session, 1)["offset"] == 50
 
 
+def test_list_executions_follows_the_total_when_the_server_caps_the_limit():
+    first = FakeRaw(200, {"limit": 10, "offset": 0, "total": 12,
+                          "results": [execution("ex-%d" % i, "Completed", started=T0 - i) for i in range(10)]})
+    second = FakeRaw(200, {"limit": 10, "offset": 10, "total": 12,
+                           "results": [execution("ex-%d" % i, started=T0 - i) for i in range(10, 12)]})
+    client, session, _warnings, _clock = make_client(first, second)
+    assert len(client.list_executions(WS, WF)) == 12
+    assert rql(session, 1)["offset"] == 10
+
+
 def test_list_executions_stops_at_a_page_older_than_since():
     page = FakeRaw(200, {"total": 500, "results": [execution("ex-%d" % i, started=T0 - 100 - i) for i in range(50)]})
     client, session, _warnings, _clock = make_client(page)

@@ -325,3 +325,63 @@ def test_the_user_agent_carries_the_collection_version_of_galaxy_yml():
         version = yaml.safe_load(galaxy)["version"]
     assert _http.COLLECTION_VERSION == version
     assert _http.USER_AGENT == "opsflow.pipelines/%s (Ansible collection)" % version
+
+
+def test_paginate_follows_a_stated_total_past_a_capped_page():
+    # A server that caps pages below per_page would look finished after page one; its total says otherwise.
+    first = FakeRaw(200, {"total": 3, "actions": [{"id": 1}, {"id": 2}]})
+    second = FakeRaw(200, {"total": 3, "actions": [{"id": 3}]})
+    transport, session, _sleeps, _warnings = make_transport(first, second)
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=20)] == [1, 2, 3]
+    assert len(session.calls) == 2
+
+
+def test_paginate_stops_at_the_stated_total_without_an_extra_request():
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(200, {"total": 2, "actions": [{"id": 1}, {"id": 2}]}))
+    assert len(transport.paginate("/l", "actions", per_page=2)) == 2
+    assert len(session.calls) == 1
+
+
+def test_paginate_asks_for_buddys_default_page_size():
+    transport, session, _sleeps, _warnings = make_transport(*pages(20, 5))
+    assert len(transport.paginate("/l", "actions")) == 25
+    assert [call[2]["params"] for call in session.calls] == [{"page": 1, "per_page": 20}, {"page": 2, "per_page": 20}]
+
+
+@pytest.mark.parametrize("raw", ["tok-123\n", "  tok-123", "tok-123\r\n"])
+def test_credential_drops_surrounding_white_space(raw):
+    assert _http.credential(raw, "token") == "tok-123"
+
+
+@pytest.mark.parametrize("raw,fragment", [("", "token is empty"), ("  \n", "token is empty"),
+                                          ("tok 123", "white space or control"), ("tok\n123", "white space or control"),
+                                          ("tok\x00123", "white space or control")])
+def test_credential_refuses_what_cannot_be_a_header_without_showing_it(raw, fragment):
+    with pytest.raises(ValidationError) as caught:
+        _http.credential(raw, "token")
+    assert fragment in caught.value.message
+    assert "123" not in caught.value.message
+
+
+def test_a_request_that_cannot_be_built_never_quotes_the_header():
+    error = requests.exceptions.InvalidHeader("Invalid leading whitespace in header value: 'Bearer %s\\n'" % SECRET)
+    transport, session, sleeps, _warnings = make_transport(error)
+    with pytest.raises(TransportError) as caught:
+        transport.request("GET", "/x")
+    assert "InvalidHeader" in caught.value.message and SECRET not in caught.value.message
+    assert len(session.calls) == 1 and sleeps == []
+
+
+def test_a_cut_off_answer_is_retried_for_a_get():
+    transport, session, sleeps, warnings = make_transport(requests.exceptions.ChunkedEncodingError("cut"), FakeRaw(200, {}))
+    transport.request("GET", "/x")
+    assert len(session.calls) == 2 and len(sleeps) == 1
+    assert "ChunkedEncodingError" in warnings[0]
+
+
+def test_a_cut_off_answer_to_a_post_may_have_committed():
+    transport, session, _sleeps, _warnings = make_transport(requests.exceptions.ChunkedEncodingError("cut"))
+    with pytest.raises(TransportError) as caught:
+        transport.request("POST", "/x", body={}, expected=(201,))
+    assert caught.value.may_have_committed is True
+    assert len(session.calls) == 1

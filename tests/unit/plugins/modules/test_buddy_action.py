@@ -118,7 +118,9 @@ def test_api_error_fails_the_task_with_its_details(capsys):
     assert result["failed"] is True
     assert "GET /workspaces/acme/projects/website/pipelines/7/actions failed with HTTP 401: Invalid token" \
         in result["msg"]
-    assert result["status"] == 401
+    assert result["api_error"] == {"method": "GET", "path": "/workspaces/acme/projects/website/pipelines/7/actions",
+                                   "status": 401, "message": "Invalid token"}
+    assert "status" not in result  # buddy_pipeline_run documents `status` as the run's status
     assert TOKEN not in out
 
 
