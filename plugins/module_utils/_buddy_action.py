@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BuddyClient, PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import (
-    MASK,
+    SENT_MASK,
     WRITE_ONLY_KEYS,
     compared_view,
     differing_keys,
@@ -205,7 +205,8 @@ MODELLED_TYPES = dict((action_type.name, action_type) for action_type in (
                ("operation", "targets", "snapshot_name"),
                required=("operation", "targets")),
     ActionType("SANDBOX_CREATE",
-               ("from", "spec", "sandbox_identifier", "snapshot_name", "update_if_exists", "start")),
+               ("from", "spec", "sandbox_identifier", "snapshot_name", "update_if_exists", "start"),
+               required=("from",)),
     ActionType("RUN_DOCKER_CONTAINER",
                ("docker_image_name", "docker_image_tag", "execute_commands", "setup_commands", "inline_commands",
                 "shell", "working_directory", "volume_mappings", "cached_dirs", "services", "run_as_user",
@@ -219,13 +220,22 @@ MODELLED_TYPES = dict((action_type.name, action_type) for action_type in (
 
 # SANDBOX_CREATE: the source named by `from` needs its own option.
 SANDBOX_SOURCE_NEEDS = {"SCRATCH": "spec", "SANDBOX": "sandbox_identifier", "SNAPSHOT": "snapshot_name"}
+# RUN_DOCKER_CONTAINER: where the image comes from (image_location, the server's default is PUBLIC_REGISTRY)
+# decides which option names the image; one of the options listed is needed.
+IMAGE_LOCATION_NEEDS = {"ACTION": ("docker_build_action_id", "docker_build_action_name"),
+                        "PACKAGE_REGISTRY": ("package",)}
+IMAGE_NAME_OPTIONS = ("docker_image_name",)
 
 # Every option that becomes an API field of the action, in argument-spec order.
 API_FIELD_OPTIONS = ("name",) + tuple(COMMON_FIELD_OPTIONS) + tuple(TYPE_FIELD_OPTIONS)
 
-# Keys `fields` may never hold: the server sets them, or an option owns them with special rules.
+# Keys `fields` may never hold: the server sets them, or an option owns them (the common fields
+# included: each has its option, with its checks); a modelled type's own options are refused too.
 READ_ONLY_FIELDS = ("id", "url", "html_url", "pipeline", "last_execution_status")
-FIELDS_OWNED_BY_OPTIONS = ("name", "type", "after_action_id", "password")
+FIELDS_OWNED_BY_OPTIONS = ("name", "type", "after_action_id", "password") + tuple(COMMON_FIELD_OPTIONS)
+# buddy_action's options that are no API field (the connection and location options are found in
+# the module's params: every option of the module is there).
+NON_FIELD_OPTIONS = ("state", "action_id", "fields", "recreate", "update_password")
 
 CONTROL_OPTIONS = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -280,18 +290,38 @@ def _normalise_integration(value: Any) -> Dict[str, Any]:
                           "'identifier', got %s" % type(value).__name__)
 
 
-def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool) -> None:
+def _image_problem(fields: Mapping[str, Any]) -> Optional[Tuple[str, List[str]]]:
+    """RUN_DOCKER_CONTAINER: the option that names the image, when it is missing."""
+    location = fields.get("image_location")
+    needs = IMAGE_LOCATION_NEEDS.get(location, IMAGE_NAME_OPTIONS)
+    if any(option in fields for option in needs):
+        return None
+    if location in IMAGE_LOCATION_NEEDS:
+        return ("type RUN_DOCKER_CONTAINER with image_location: %s requires %s" % (location, " or ".join(needs)),
+                list(needs))
+    return ("type RUN_DOCKER_CONTAINER requires docker_image_name (unless image_location is %s)"
+            % " or ".join(IMAGE_LOCATION_NEEDS), list(needs))
+
+
+def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool, free: Sequence[str] = ()) -> None:
     """Fail, naming every offending option, when ``fields`` don't fit a modelled type.
 
     ``full`` also checks required options; that is done when the task names
     the type (it then describes the whole action), not when the type is only
-    learnt from an action that already exists.
+    learnt from an action that already exists. ``free`` are the keys that came
+    from the ``fields`` option: an option of the type may not come that way.
     """
     action_type = MODELLED_TYPES.get(type_name)
     if action_type is None:
         return
     problems: List[str] = []
     named: List[str] = []
+    misplaced = [key for key in free if key in action_type.options]
+    if misplaced:
+        problems.append("fields may not hold %s (%s of type %s); set %s as the option%s of that name instead" % (
+            ", ".join(misplaced), "an option" if len(misplaced) == 1 else "options", type_name,
+            "it" if len(misplaced) == 1 else "them", "" if len(misplaced) == 1 else "s"))
+        named.extend(misplaced)
     foreign = [option for option in TYPE_FIELD_OPTIONS if option in fields and option not in action_type.options]
     if foreign:
         problems.append("%s not apply to type %s: %s" % (
@@ -305,7 +335,7 @@ def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool
                 type_name, "this option" if len(missing) == 1 else "these options", ", ".join(missing)))
             named.extend(missing)
     for option, allowed in action_type.choices.items():
-        if option in fields and fields[option] not in allowed:
+        if option in fields and option not in misplaced and fields[option] not in allowed:
             problems.append("value of %s must be one of %s for type %s, got %s" % (
                 option, ", ".join(allowed), type_name, fields[option]))
             named.append(option)
@@ -315,8 +345,21 @@ def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool
         if needed and needed not in fields:
             problems.append("type SANDBOX_CREATE with from: %s requires %s" % (source, needed))
             named.append(needed)
+    if type_name == "RUN_DOCKER_CONTAINER" and full:
+        image = _image_problem(fields)
+        if image is not None:
+            problems.append(image[0])
+            named.extend(image[1])
     if problems:
         raise ValidationError("; ".join(problems), options=named)
+
+
+def check_location(params: Mapping[str, Any]) -> None:
+    """pipeline_id is a server-given ID, so 1 or more; anything else fails before any request."""
+    pipeline_id = params.get("pipeline_id")
+    if pipeline_id is not None and pipeline_id < 1:
+        raise ValidationError("pipeline_id must be the ID of a pipeline, a positive integer, got %s"
+                              % pipeline_id, options=["pipeline_id"])
 
 
 def check_first_failure(trigger_time: Optional[str], fields: Mapping[str, Any]) -> None:
@@ -345,32 +388,55 @@ class ActionRequest:
                 self.fields[option] = prune_none(value)
         if "integration" in self.fields:
             self.fields["integration"] = _normalise_integration(self.fields["integration"])
-        self._merge_free_fields(params.get("fields") or {}, params)
+        free = params.get("fields") or {}
+        # The keys that came from `fields` (a modelled type's own options may not).
+        self.free_keys: Tuple[str, ...] = tuple(free)
+        self._merge_free_fields(free, params)
         if self.state == "present":
             self._validate()
 
     def _merge_free_fields(self, free: Mapping[str, Any], params: Mapping[str, Any]) -> None:
-        repeated = sorted(key for key in free if key in params and params.get(key) is not None
-                          and key not in ("fields",))
-        if repeated:
-            raise ValidationError("fields repeats %s set as %s: %s; set each only once" % (
-                "an option" if len(repeated) == 1 else "options", "its own option" if len(repeated) == 1
-                else "their own options", ", ".join(repeated)), options=repeated)
-        owned = sorted(key for key in free if key in FIELDS_OWNED_BY_OPTIONS)
-        if owned:
-            raise ValidationError("fields may not hold %s; use the option%s of that name" % (
-                ", ".join(owned), "" if len(owned) == 1 else "s"), options=owned)
-        read_only = sorted(key for key in free if key in READ_ONLY_FIELDS)
-        if read_only:
-            raise ValidationError("fields may not hold %s: the server sets %s" % (
-                ", ".join(read_only), "it" if len(read_only) == 1 else "them"), options=read_only)
+        """Refuse, naming the keys and the option to use, what `fields` may never hold.
+
+        A key goes to the first rule it breaks: read-only, an option of the
+        module that is no API field, an option the task sets already, an option
+        that owns the field.
+        """
+        module_options = set(NON_FIELD_OPTIONS) | (set(params) - set(API_FIELD_OPTIONS) - set(FIELDS_OWNED_BY_OPTIONS))
+        rules = (
+            (lambda key: key in READ_ONLY_FIELDS,
+             lambda keys: "fields may not hold %s: the server sets %s" % (
+                 ", ".join(keys), "it" if len(keys) == 1 else "them")),
+            (lambda key: key in module_options,
+             lambda keys: "fields may not hold %s: %s of this module, not %s of the action; set %s as the "
+             "option%s of that name instead" % (
+                 ", ".join(keys), "an option" if len(keys) == 1 else "options",
+                 "an API field" if len(keys) == 1 else "API fields", "it" if len(keys) == 1 else "them",
+                 "" if len(keys) == 1 else "s")),
+            (lambda key: params.get(key) is not None,
+             lambda keys: "fields repeats %s set as %s: %s; set each only once" % (
+                 "an option" if len(keys) == 1 else "options",
+                 "its own option" if len(keys) == 1 else "their own options", ", ".join(keys))),
+            (lambda key: key in FIELDS_OWNED_BY_OPTIONS,
+             lambda keys: "fields may not hold %s; use the option%s of that name" % (
+                 ", ".join(keys), "" if len(keys) == 1 else "s")),
+        )
+        problems: List[str] = []
+        named: List[str] = []
+        for breaks, message in rules:
+            keys = sorted(key for key in free if key not in named and breaks(key))
+            if keys:
+                problems.append(message(keys))
+                named.extend(keys)
+        if problems:
+            raise ValidationError("; ".join(problems), options=named)
         self.fields.update(copy.deepcopy(dict(free)))
 
     def _validate(self) -> None:
         if self.after_action_id is not None and self.after_action_id == self.action_id:
             raise ValidationError("after_action_id can't be the action's own id (%s)" % self.action_id)
         if self.type is not None:
-            check_options_for_type(self.type, self.fields, full=True)
+            check_options_for_type(self.type, self.fields, full=True, free=self.free_keys)
             if "trigger_time" in self.fields:
                 check_first_failure(self.fields["trigger_time"], self.fields)
         spec = self.fields.get("spec")
@@ -505,13 +571,14 @@ def _add(client: BuddyClient, location: PipelineLocation, request: ActionRequest
 
 
 def _recreate(client: BuddyClient, location: PipelineLocation, request: ActionRequest, found: Dict[str, Any],
-              check_mode: bool, want_diff: bool) -> Dict[str, Any]:
+              actions: Optional[List[Dict[str, Any]]], check_mode: bool, want_diff: bool) -> Dict[str, Any]:
     """Add the new action right after the old one, then delete the old one.
 
     Adding first keeps the position and loses nothing when the add fails; the
     old action is only deleted once its replacement exists.
     """
     check_first_failure(request.fields.get("trigger_time"), request.fields)
+    _check_after_action(actions, request.after_action_id, location)
     after = request.after_action_id if request.after_action_id is not None else found["id"]
     payload = request.add_payload(after)
     predicted = _predicted_new(payload)
@@ -563,6 +630,10 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
     if found is None:
         return _add(client, location, request, actions, check_mode, want_diff)
 
+    if request.after_action_id is not None and request.after_action_id == found.get("id"):
+        raise ValidationError("after_action_id %s is the id of action %r itself; an action can't be placed after "
+                              "itself: set after_action_id to the id of the action it should follow"
+                              % (request.after_action_id, found.get("name")), options=["after_action_id"])
     found_type = found.get("type")
     if request.type is not None and request.type != found_type:
         if not request.recreate:
@@ -571,10 +642,10 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
                        "is deleted, and with it its run history)"
                        % (found.get("name"), found.get("id"), found_type, request.type))
             raise ValidationError(message, options=["type", "recreate"])
-        return _recreate(client, location, request, found, check_mode, want_diff)
+        return _recreate(client, location, request, found, actions, check_mode, want_diff)
 
     if request.type is None:
-        check_options_for_type(found_type, request.fields, full=False)
+        check_options_for_type(found_type, request.fields, full=False, free=request.free_keys)
     if "run_only_on_first_failure" in request.fields:
         check_first_failure(request.fields.get("trigger_time", found.get("trigger_time")), request.fields)
     _check_after_action(actions, request.after_action_id, location)
@@ -587,9 +658,11 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
     if "after_action_id" in payload:
         before["after_action_id"] = predecessor_id(actions or [], found["id"])
         after["after_action_id"] = payload["after_action_id"]
-    if payload.get("password") is not None:
-        # Sent (update_password: always) but never readable: shown as a masked change.
-        after["password"] = MASK
+    for key in payload:
+        if key != "after_action_id" and has_write_only({key: payload[key]}):
+            # A secret sent (update_password: always, or along with a nested field that differs) can't be
+            # compared: `after` marks it as sent, at any depth, so the diff shows what the change is.
+            after[key] = merge_into(after.get(key), mask_secrets({key: payload[key]}, SENT_MASK)[key])
     action = predicted if check_mode else client.edit_action(location, found["id"], payload)
     return _result(True, action, {"before": before, "after": after}, want_diff)
 
@@ -597,6 +670,7 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
 def ensure_action(client: BuddyClient, params: Mapping[str, Any], check_mode: bool = False,
                   want_diff: bool = False) -> Dict[str, Any]:
     """buddy_action's whole logic: validate, look up, compare, write (unless check mode), report."""
+    check_location(params)
     request = ActionRequest(params)
     location = PipelineLocation.from_params(params)
     if request.state == "absent":
@@ -606,6 +680,7 @@ def ensure_action(client: BuddyClient, params: Mapping[str, Any], check_mode: bo
 
 def action_info(client: BuddyClient, params: Mapping[str, Any]) -> Dict[str, Any]:
     """buddy_action_info's logic: the matching whole actions, in pipeline order, secrets masked."""
+    check_location(params)
     location = PipelineLocation.from_params(params)
     if params.get("action_id") is not None:
         action = client.get_action(location, params["action_id"])

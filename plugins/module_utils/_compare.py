@@ -22,6 +22,8 @@ import copy
 from typing import Any, Dict, Iterable, List, Mapping, Set
 
 MASK = "********"
+# In a diff's `after`: a secret that the write sends (it can't be compared, so it always counts as a change).
+SENT_MASK = MASK + " (sent)"
 # Keys whose value is a secret the server never hands back, at any depth.
 WRITE_ONLY_KEYS = frozenset(("password",))
 
@@ -152,19 +154,19 @@ def secret_values(value: Any) -> Set[str]:
     return found
 
 
-def mask_secrets(value: Any) -> Any:
-    """A copy safe to return or show: write-only keys and encrypted variable values masked."""
+def mask_secrets(value: Any, mask: str = MASK) -> Any:
+    """A copy safe to return or show: write-only keys and encrypted variable values replaced by ``mask``."""
     if isinstance(value, Mapping):
         secret_holder = _is_secret_holder(value)
         masked: Dict[str, Any] = {}
         for key, item in value.items():
             if (key in WRITE_ONLY_KEYS or (secret_holder and key == "value")) and item is not None:
-                masked[key] = MASK
+                masked[key] = mask
             else:
-                masked[key] = mask_secrets(item)
+                masked[key] = mask_secrets(item, mask)
         return masked
     if isinstance(value, list):
-        return [mask_secrets(item) for item in value]
+        return [mask_secrets(item, mask) for item in value]
     return value
 
 

@@ -164,7 +164,15 @@ def _validate_sandbox_manage(action: Dict[str, Any]) -> None:
 def _validate_run_docker_container(action: Dict[str, Any]) -> None:
     _enum(action.get("image_location"), IMAGE_LOCATIONS, "image_location")
     _enum(action.get("docker_registry"), DOCKER_REGISTRIES, "docker_registry")
-    if action.get("image_location") not in ("ACTION", "PACKAGE_REGISTRY"):
+    location = action.get("image_location")
+    if location == "ACTION":
+        if not (action.get("docker_build_action_id") or action.get("docker_build_action_name")):
+            raise _bad("Field 'docker_build_action_id' or 'docker_build_action_name' is required when "
+                       "'image_location' is ACTION")
+    elif location == "PACKAGE_REGISTRY":
+        if not action.get("package"):
+            raise _bad("Field 'package' is required when 'image_location' is PACKAGE_REGISTRY")
+    else:
         _required(action, "docker_image_name", "RUN_DOCKER_CONTAINER")
 
 

@@ -108,7 +108,7 @@ def test_update_password_always_sends_it_and_masks_it_in_the_diff(emulator, run_
     assert len(log.writes()) == 1 and len(patches) == 1, log.summary()
     assert patches[0]['body'] == {'password': NEW_PASSWORD}
     assert emulator.action_secrets(target['id']) == {'password': NEW_PASSWORD}
-    assert result['diff']['after'].get('password') == '********', result['diff']
+    assert result['diff']['after'].get('password') == '******** (sent)', result['diff']
     assert OLD_PASSWORD not in json.dumps(result['diff'])
     for secret in (NEW_PASSWORD, OLD_PASSWORD):
         assert_absent_from(secret, applied.output, results_text(applied), checked.output, results_text(checked))

@@ -105,6 +105,8 @@ def test_sandbox_manage_and_create_enrichment(api):
     (dict(MANAGE, operation="RESTART"), "operation"),
     ({k: v for k, v in MANAGE.items() if k != "targets"}, "targets"),
     ({k: v for k, v in DOCKER.items() if k != "docker_image_name"}, "docker_image_name"),
+    ({"name": "r", "type": "RUN_DOCKER_CONTAINER", "image_location": "ACTION"}, "docker_build_action_id"),
+    ({"name": "r", "type": "RUN_DOCKER_CONTAINER", "image_location": "PACKAGE_REGISTRY"}, "package"),
     ({"name": "c", "type": "SANDBOX_CREATE"}, "from"),
     ({"name": "c", "type": "SANDBOX_CREATE", "from": "SCRATCH"}, "spec"),
     ({"name": "c", "type": "SANDBOX_CREATE", "from": "SANDBOX"}, "sandbox_identifier"),
@@ -123,6 +125,10 @@ def test_create_validation_names_the_field(api, control, body, field):
 
 def test_docker_image_not_needed_for_action_image(api):
     body = {"name": "r", "type": "RUN_DOCKER_CONTAINER", "image_location": "ACTION", "docker_build_action_id": 5}
+    assert api.post(ACTIONS, body)[0] == 201
+    body = {"name": "s", "type": "RUN_DOCKER_CONTAINER", "image_location": "ACTION", "docker_build_action_name": "b"}
+    assert api.post(ACTIONS, body)[0] == 201
+    body = {"name": "p", "type": "RUN_DOCKER_CONTAINER", "image_location": "PACKAGE_REGISTRY", "package": "web"}
     assert api.post(ACTIONS, body)[0] == 201
 
 

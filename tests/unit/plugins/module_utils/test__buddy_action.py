@@ -213,6 +213,46 @@ def no_request_client():
     (dict(DOCKER, integration=["x"]), "got list", None),
     (dict(CREATE, spec={"identifier": "bad id!"}), "spec.identifier may hold only letters", ["spec"]),
     (dict(DOCKER, action_id=5, after_action_id=5), "after_action_id can't be the action's own id", None),
+    # fields: never a module option, a common field or an option of the (modelled) type
+    (dict(MANAGE, operation=None, fields={"operation": "REBOOT"}), "fields may not hold operation (an option of type "
+     "SANDBOX_MANAGE); set it as the option of that name instead", ["operation"]),
+    (dict(BLACKFIRE, execute_commands=None, version=None, fields={"execute_commands": ["x"], "version": "3.11"}),
+     "fields may not hold execute_commands, version (options of type BLACKFIRE_PYTHON)", ["execute_commands", "version"]),
+    (dict(CREATE, **{"from": None, "fields": {"from": "SCRATCH"}}), "fields may not hold from (an option of type "
+     "SANDBOX_CREATE)", ["from"]),
+    (dict(DOCKER, fields={"trigger_time": "SOMETIMES"}), "fields may not hold trigger_time; use the option of that "
+     "name", ["trigger_time"]),
+    (dict(name="Wait", type="SLEEP", fields={"run_next": "X", "variables": [], "retry_count": 2}),
+     "fields may not hold retry_count, run_next, variables; use the options of that name",
+     ["retry_count", "run_next", "variables"]),
+    (dict(DOCKER, fields={"action_id": 5}), "fields may not hold action_id: an option of this module, not an API "
+     "field of the action; set it as the option of that name instead", ["action_id"]),
+    (dict(name="Wait", type="SLEEP", token="secret-token", api_url="http://x",
+          fields={"state": "absent", "recreate": True, "update_password": "always", "fields": {}, "token": "t",
+                  "api_url": "u", "workspace": "w", "pipeline_id": 3}),
+     "fields may not hold api_url, fields, pipeline_id, recreate, state, token, update_password, workspace: options "
+     "of this module, not API fields of the action; set them as the options of that name instead",
+     ["api_url", "fields", "pipeline_id", "recreate", "state", "token", "update_password", "workspace"]),
+    (dict(name="Wait", type="SLEEP", fields={"id": 1, "action_id": 2, "trigger_time": "ON_SUCCESS"}),
+     "fields may not hold id: the server sets it; fields may not hold action_id: an option of this module, not an "
+     "API field of the action; set it as the option of that name instead; fields may not hold trigger_time; use "
+     "the option of that name", ["id", "action_id", "trigger_time"]),
+    # what the server requires of the modelled types
+    (dict(CREATE, **{"from": None}), "type SANDBOX_CREATE requires this option: from", ["from"]),
+    (dict(DOCKER, docker_image_name=None), "type RUN_DOCKER_CONTAINER requires docker_image_name (unless "
+     "image_location is ACTION or PACKAGE_REGISTRY)", ["docker_image_name"]),
+    (dict(DOCKER, docker_image_name=None, image_location="PRIVATE_REGISTRY"), "requires docker_image_name",
+     ["docker_image_name"]),
+    (dict(DOCKER, docker_image_name=None, image_location="ACTION"), "type RUN_DOCKER_CONTAINER with "
+     "image_location: ACTION requires docker_build_action_id or docker_build_action_name",
+     ["docker_build_action_id", "docker_build_action_name"]),
+    (dict(DOCKER, image_location="PACKAGE_REGISTRY"), "type RUN_DOCKER_CONTAINER with image_location: "
+     "PACKAGE_REGISTRY requires package", ["package"]),
+    # location
+    (dict(DOCKER, pipeline_id=0), "pipeline_id must be the ID of a pipeline, a positive integer, got 0",
+     ["pipeline_id"]),
+    (dict(DOCKER, pipeline_id=-4, state="absent"), "pipeline_id must be the ID of a pipeline, a positive integer, "
+     "got -4", ["pipeline_id"]),
 ])
 def test_bad_input_fails_before_any_request(overrides, fragment, options):
     client = no_request_client()
@@ -238,6 +278,51 @@ def test_unmodelled_type_accepts_any_option_and_fields():
     assert result["changed"] is True
     payload = client.writes[0][1]
     assert payload == {"name": "Wait", "type": "SLEEP", "execute_commands": ["x"], "sleep_in_sec": 60}
+
+
+def test_unmodelled_type_takes_options_of_modelled_types_in_fields_too():
+    # Like the options themselves (above), names the modelled types use are fields like any other here.
+    client = FakeBuddy()
+    result = ensure(client, name="Build", type="BUILD", fields={"execute_commands": ["make"], "operation": "X",
+                                                                "docker_image_name": "gcc"})
+    assert result["changed"] is True
+    assert client.writes[0][1] == {"name": "Build", "type": "BUILD", "execute_commands": ["make"], "operation": "X",
+                                   "docker_image_name": "gcc"}
+
+
+def test_image_location_action_or_package_registry_needs_no_image_name():
+    client = FakeBuddy()
+    ensure(client, **merged(DOCKER, docker_image_name=None, image_location="ACTION", docker_build_action_name="Build"))
+    ensure(client, **merged(DOCKER, name="From package", docker_image_name=None, image_location="PACKAGE_REGISTRY",
+                            package="web-image"))
+    ensure(client, **merged(DOCKER, name="By id", docker_image_name=None, image_location="ACTION",
+                            docker_build_action_id=3))
+    assert [write[1].get("image_location") for write in client.writes] == ["ACTION", "PACKAGE_REGISTRY", "ACTION"]
+    assert all("docker_image_name" not in write[1] for write in client.writes)
+
+
+def test_updating_without_type_takes_no_option_of_the_existing_type_in_fields():
+    client = FakeBuddy([dict(MANAGE, id=3, targets=[{"identifier": "preview"}]), existing(id=4, name="Make")])
+    for check_mode in (True, False):
+        with pytest.raises(ValidationError) as caught:
+            ensure(client, check_mode=check_mode, name="Stop sandboxes", fields={"operation": "REBOOT"})
+        assert "fields may not hold operation (an option of type SANDBOX_MANAGE)" in caught.value.message
+        assert caught.value.details["options"] == ["operation"]
+    assert client.writes == []
+    # The existing action's type is not modelled: the same key is a field like any other.
+    result = ensure(client, name="Make", fields={"operation": "X"})
+    assert client.writes == [("edit_action", 4, {"operation": "X"})]
+    assert result["changed"] is True
+
+
+def test_info_refuses_a_pipeline_id_below_one_before_any_request():
+    for pipeline_id in (0, -1):
+        client = no_request_client()
+        with pytest.raises(ValidationError) as caught:
+            model.action_info(client, info_params(pipeline_id=pipeline_id))
+        assert "pipeline_id must be the ID of a pipeline, a positive integer, got %d" % pipeline_id \
+            in caught.value.message
+        assert client.mock_calls == []
 
 
 def test_absent_skips_type_validation():
@@ -529,6 +614,32 @@ def test_recreate_reports_both_ids_when_the_delete_fails():
     assert caught.value.details["action"]["password"] == "********"
 
 
+def test_recreate_after_an_unknown_action_fails_before_writing_in_both_modes():
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11)])
+    for check_mode in (True, False):
+        with pytest.raises(ValidationError) as caught:
+            ensure(client, check_mode=check_mode, recreate=True, after_action_id=42, **merged(MANAGE, name="Run tests"))
+        assert "after_action_id 42 is not an action of pipeline 7" in caught.value.message
+        assert caught.value.details["options"] == ["after_action_id"]
+    assert client.writes == []
+    assert [action["id"] for action in client.actions] == [1, 11]
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(DOCKER, docker_image_tag="3.13"),  # an update (and a move)
+    dict(DOCKER, disabled=False),  # nothing differs but the place
+    merged(MANAGE, name="Run tests", recreate=True),  # a recreate
+])
+def test_after_action_id_of_the_action_itself_fails_before_writing_in_both_modes(overrides):
+    client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11), existing(id=2, name="B")])
+    for check_mode in (True, False):
+        with pytest.raises(ValidationError) as caught:
+            ensure(client, check_mode=check_mode, after_action_id=11, **overrides)
+        assert "after_action_id 11 is the id of action 'Run tests' itself" in caught.value.message
+        assert caught.value.details["options"] == ["after_action_id"]
+    assert client.writes == []
+
+
 def test_recreate_honours_an_explicit_after_action_id():
     client = FakeBuddy([existing(id=1, name="A"), dict(DOCKER, id=11), existing(id=2, name="B")])
     ensure(client, recreate=True, after_action_id=2, **merged(MANAGE, name="Run tests"))
@@ -582,9 +693,49 @@ def test_password_always_is_sent_and_reported_as_a_change():
     assert result["changed"] is True
     assert client.writes == [("edit_action", 11, {"password": "new"})]
     assert client.secrets[11] == "new"
-    assert result["diff"]["after"]["password"] == "********"
+    assert result["diff"]["after"]["password"] == "******** (sent)"
     assert "password" not in result["diff"]["before"]
     assert "new" not in repr(result)
+
+
+def test_nested_secrets_sent_with_update_password_always_show_in_the_diff():
+    variables = [{"key": "S", "value": "rotated", "encrypted": True, "settable": None, "type": None,
+                  "description": None},
+                 {"key": "A", "value": "1", "encrypted": None, "settable": None, "type": None, "description": None}]
+    services = [{"type": "MYSQL", "login": "root", "password": "db-rotated"}]
+    client = FakeBuddy([dict(DOCKER, id=11, variables=[{"key": "S", "value": "hidden", "encrypted": True},
+                                                       {"key": "A", "value": "1"}],
+                             services=[{"type": "MYSQL", "login": "root"}])])
+    for check_mode in (True, False):
+        result = ensure(client, check_mode=check_mode, variables=variables, services=services,
+                        update_password="always", **DOCKER)
+        assert result["changed"] is True
+        before, after = result["diff"]["before"], result["diff"]["after"]
+        assert before != after
+        assert before["variables"][0]["value"] == "********"
+        assert after["variables"][0]["value"] == "******** (sent)"
+        assert before["variables"][1] == after["variables"][1]
+        assert after["variables"][0]["key"] == "S" and after["variables"][0]["type"] == "VAR"
+        assert "password" not in before["services"][0]
+        assert after["services"][0] == {"type": "MYSQL", "login": "root", "password": "******** (sent)"}
+        assert "rotated" not in repr(result) and "db-rotated" not in repr(result)
+    assert [write[0] for write in client.writes] == ["edit_action"]
+    assert set(client.writes[0][2]) == {"variables", "services"}
+
+
+def test_secret_values_sent_along_a_differing_list_show_in_the_diff():
+    # update_password: on_create, but the list differs and is sent whole, secret values with it.
+    variables = [{"key": "S", "value": "hidden", "encrypted": True, "settable": None, "type": None,
+                  "description": None}]
+    client = FakeBuddy([dict(DOCKER, id=11, variables=[{"key": "S", "value": "hidden", "encrypted": True,
+                                                        "settable": True}])])
+    result = ensure(client, variables=[dict(variables[0], settable=False)], **DOCKER)
+    assert client.writes[0][2]["variables"][0]["value"] == "hidden"
+    assert result["diff"]["before"]["variables"][0] == {"key": "S", "value": "********", "encrypted": True,
+                                                        "settable": True, "type": "VAR"}
+    assert result["diff"]["after"]["variables"][0] == {"key": "S", "value": "******** (sent)", "encrypted": True,
+                                                       "settable": False, "type": "VAR"}
+    assert "hidden" not in repr(result)
 
 
 def test_encrypted_variable_compared_without_its_value():
