@@ -114,6 +114,40 @@ def test_update_password_always_sends_it_and_masks_it_in_the_diff(emulator, run_
         assert_absent_from(secret, applied.output, results_text(applied), checked.output, results_text(checked))
 
 
+def test_update_password_always_marks_nested_secrets_as_sent_in_the_diff(emulator, run_playbook):
+    old_variables = [{'key': 'API_KEY', 'value': OLD_PASSWORD, 'encrypted': True}, {'key': 'MODE', 'value': 'ci'}]
+    target = seed(emulator, [merged(RUN_TESTS, variables=old_variables,
+                                    services=[{'type': 'MYSQL', 'login': 'root', 'password': OLD_PASSWORD}])])[0]
+    new_variables = [{'key': 'API_KEY', 'value': NEW_PASSWORD, 'encrypted': True}, {'key': 'MODE', 'value': 'ci'}]
+    new_services = [{'type': 'MYSQL', 'login': 'root', 'password': NEW_PASSWORD}]
+    playbook = play(action_task('Rotate nested secrets', update_password='always',
+                                **merged(RUN_TESTS, variables=new_variables, services=new_services)))
+
+    log = Log(emulator)
+    runs = [run_playbook(playbook, check=True, diff=True)]
+    assert log.writes() == [], log.summary()
+    log.again()
+    runs.append(run_playbook(playbook, diff=True))
+    patches = log.entries('PATCH')
+    assert len(log.writes()) == 1 and len(patches) == 1, log.summary()
+    assert patches[0]['path'] == '%s/%d' % (ACTIONS_PATH, target['id'])
+    assert patches[0]['body'] == {'variables': new_variables, 'services': new_services}, log.summary()
+    assert emulator.state()['_secrets']['variables'][str(stored_by_name(emulator, 'Run tests')['variables'][0]['id'])] \
+        == NEW_PASSWORD
+    for run in runs:
+        result = run.task('Rotate nested secrets')
+        assert result['changed'] is True
+        before, after = result['diff']['before'], result['diff']['after']
+        # The task changes something, and the diff says what: the secrets were sent.
+        assert before != after, result['diff']
+        assert before['variables'][0]['value'] == '********' and after['variables'][0]['value'] == '******** (sent)'
+        assert before['variables'][1] == after['variables'][1]
+        assert after['services'][0]['password'] == '******** (sent)'
+        assert '(sent)' in run.stdout, 'the diff is not shown to the user'
+        for secret in (NEW_PASSWORD, OLD_PASSWORD):
+            assert_absent_from(secret, run.output, results_text(run))
+
+
 def test_absent_deletes_and_absent_again_is_unchanged(emulator, run_playbook):
     seeded = seed(emulator, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])
     target = seeded[1]
@@ -230,6 +264,37 @@ def test_recreate_replaces_the_action_at_the_same_position(emulator, run_playboo
     rerun = run_playbook(playbook)
     assert rerun.task('Recreate')['changed'] is False
     assert log.writes() == [], log.summary()
+
+
+def test_recreate_after_an_unknown_action_fails_before_any_write(emulator, run_playbook):
+    seeded = seed(emulator, [NEIGHBOURS[0], {'name': 'Run tests', 'type': 'BUILD'}, NEIGHBOURS[1]])
+    missing = max(action['id'] for action in seeded) + 500
+    playbook = play(action_task('Recreate after nothing', recreate=True, after_action_id=missing, **RUN_TESTS))
+    for check in (True, False):
+        log = Log(emulator)
+        failed = run_playbook(playbook, check=check, expect=2)
+        message = failed.task('Recreate after nothing')['msg']
+        assert 'after_action_id' in message and str(missing) in message, message
+        assert log.entries() and log.writes() == [], log.summary()
+        assert stored_actions(emulator) == seeded
+
+
+@pytest.mark.parametrize('change', [{'docker_image_tag': '3.13'}, {}, {'recreate': True, 'type': 'SANDBOX_MANAGE'}])
+def test_after_action_id_of_the_action_itself_fails_before_any_write(emulator, run_playbook, change):
+    seeded = seed(emulator, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])
+    target = seeded[1]
+    args = merged(RUN_TESTS, after_action_id=target['id'], **change)
+    if change.get('type') == 'SANDBOX_MANAGE':
+        args = {'name': 'Run tests', 'type': 'SANDBOX_MANAGE', 'operation': 'START', 'targets': [{'identifier': 'preview'}],
+                'recreate': True, 'after_action_id': target['id']}
+    playbook = play(action_task('After itself', **args))
+    for check in (True, False):
+        log = Log(emulator)
+        failed = run_playbook(playbook, check=check, expect=2)
+        message = failed.task('After itself')['msg']
+        assert 'after_action_id' in message and 'itself' in message and str(target['id']) in message, message
+        assert log.entries() and log.writes() == [], log.summary()
+        assert stored_actions(emulator) == seeded
 
 
 def test_after_action_id_places_on_add_and_moves_an_existing_action(emulator, run_playbook):

@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 import re
 
-from buddy_helpers import Log, action_task, assert_absent_from, merged, play, seed, stored_actions
+from buddy_helpers import LOCATION, Log, action_task, assert_absent_from, info_task, merged, play, seed, stored_actions
 
 # Passed as an extra var: ansible-core shows the playbook lines around a failed task, and a
 # literal in the playbook would show up there whatever the module does.
@@ -50,6 +50,25 @@ CASES = [
     ('spec identifier with a bad character', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE', 'from': 'SCRATCH',
                                               'spec': {'name': 'x', 'identifier': 'bad id!'}}, ['identifier']),
     ('project_name made of dots', {'name': 'Wait', 'type': 'SLEEP', 'project_name': '..'}, ['project_name']),
+    # fields holding what an option owns: it would skip the option's checks, or reach the server as a field.
+    ('fields holding an option of the type', {'name': 'Stop', 'type': 'SANDBOX_MANAGE', 'targets': [{'identifier': 'a'}],
+                                              'fields': {'operation': 'REBOOT'}}, ['fields', 'operation', 'SANDBOX_MANAGE']),
+    ('fields holding a common field', {'name': 'Wait', 'type': 'SLEEP', 'fields': {'trigger_time': 'SOMETIMES'}},
+     ['fields', 'trigger_time', 'option']),
+    ('fields holding a module option', {'name': 'Wait', 'type': 'SLEEP', 'fields': {'action_id': 5}},
+     ['fields', 'action_id', 'option']),
+    # what the server refuses (400) must fail before it is sent
+    ('SANDBOX_CREATE without from', {'name': 'Sandbox', 'type': 'SANDBOX_CREATE', 'spec': {'name': 'x'}}, ['from']),
+    ('RUN_DOCKER_CONTAINER without an image', {'name': 'Run', 'type': 'RUN_DOCKER_CONTAINER', 'execute_commands': ['ls']},
+     ['docker_image_name', 'image_location']),
+    ('RUN_DOCKER_CONTAINER image from an action without the action', {'name': 'Run', 'type': 'RUN_DOCKER_CONTAINER',
+                                                                      'image_location': 'ACTION'},
+     ['docker_build_action_id', 'docker_build_action_name']),
+    ('RUN_DOCKER_CONTAINER image from the package registry without the package',
+     {'name': 'Run', 'type': 'RUN_DOCKER_CONTAINER', 'image_location': 'PACKAGE_REGISTRY'}, ['package']),
+    ('pipeline_id zero', {'name': 'Wait', 'type': 'SLEEP', 'pipeline_id': 0}, ['pipeline_id', '0']),
+    ('pipeline_id negative', {'name': 'Wait', 'type': 'SLEEP', 'pipeline_id': -1, 'state': 'absent'},
+     ['pipeline_id', '-1']),
 ]
 
 
@@ -71,7 +90,7 @@ def test_each_input_error_fails_naming_the_option_before_any_request(emulator, r
 
 
 def test_input_errors_fail_before_any_request_in_check_mode_too(emulator, run_playbook):
-    tasks = [action_task(title, register=None, keywords={'ignore_errors': True}, **merged(options, pipeline_id=100 + index))
+    tasks = [action_task(title, register=None, keywords={'ignore_errors': True}, **merged({'pipeline_id': 100 + index}, **options))
              for index, (title, options, _words) in enumerate(CASES)]
     log = Log(emulator)
     run = run_playbook(play(*tasks), check=True, extra_vars=SECRET_VARS)
@@ -102,4 +121,28 @@ def test_duplicate_names_fail_listing_their_ids(emulator, run_playbook):
             assert re.search(r'\b%d\b' % action['id'], message), message
         assert 'action_id' in message, message
         assert all(entry['method'] == 'GET' for entry in log.entries()), log.summary()
+        assert stored_actions(emulator) == seeded
+
+
+def test_info_with_a_pipeline_id_below_one_fails_before_any_request(emulator, run_playbook):
+    tasks = [info_task('Info of pipeline %d' % pipeline_id, register=None, keywords={'ignore_errors': True},
+                       **merged(LOCATION, pipeline_id=pipeline_id)) for pipeline_id in (0, -2)]
+    log = Log(emulator)
+    run = run_playbook(play(*tasks))
+    assert log.entries() == [], log.summary()
+    for pipeline_id in (0, -2):
+        title = 'Info of pipeline %d' % pipeline_id
+        assert run.status(title) == 'failed'
+        assert 'pipeline_id' in run.task(title)['msg'] and str(pipeline_id) in run.task(title)['msg']
+
+
+def test_fields_holding_an_option_of_the_existing_type_fail_after_the_look_up_only(emulator, run_playbook):
+    seeded = seed(emulator, [{'name': 'Stop', 'type': 'SANDBOX_MANAGE', 'operation': 'STOP', 'targets': [{'identifier': 'a'}]}])
+    playbook = play(action_task('Sneak an operation in', name='Stop', fields={'operation': 'REBOOT'}))
+    for check in (True, False):
+        log = Log(emulator)
+        run = run_playbook(playbook, check=check, expect=2)
+        message = run.task('Sneak an operation in')['msg']
+        assert 'fields' in message and 'operation' in message and 'SANDBOX_MANAGE' in message, message
+        assert log.entries() and log.writes() == [], log.summary()
         assert stored_actions(emulator) == seeded
