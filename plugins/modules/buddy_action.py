@@ -55,6 +55,8 @@ attributes:
     details:
       - C(before) and C(after) hold the fields the task sets (and C(after_action_id) when the action moves),
         secrets masked. For an added action C(before) is empty; for a removed one C(after) is empty.
+      - A secret that an update sends (see O(update_password)) shows in C(after) as C(******** (sent)), at any
+        depth (O(password), the value of an encrypted variable, a C(password) of O(services)).
 notes:
   - "Needs a token with the E(EXECUTION_INFO) scope to read actions and E(EXECUTION_MANAGE) to change them."
   - "Secrets are write-only: the server never hands back a registry O(password) nor the value of an
@@ -114,7 +116,7 @@ options:
         action is added; on an existing action they are never sent unless another change in the same field
         needs it.
       - V(always) also sends them to an existing action, on every run. As they can't be compared, the task
-        then always reports a change.
+        then always reports a change, and the diff shows each secret sent as C(******** (sent)).
     type: str
     choices: [on_create, always]
     default: on_create
@@ -124,15 +126,24 @@ options:
       - On a new action, places it. On an existing action whose predecessor in the pipeline is another
         action (or none), moves it (sent in the same C(PATCH)). Leave it unset to keep the current position;
         new actions are then added at the end.
-      - Must be the ID of another action of the same pipeline.
+      - Must be the ID of another action of the same pipeline (also with O(recreate=true)), not the action's
+        own; otherwise the task fails after the look-up, before any change, in check mode too.
     type: int
   fields:
     description:
       - Further API fields of the action, sent and compared as given, for the many action types this module
         does not model (for example C(BUILD), C(SLEEP) or C(SFTP)) or for fields the options do not cover.
-      - May not repeat an option the task sets, nor hold C(name), C(type), C(after_action_id), C(password)
-        (use the options) or read-only fields (C(id), C(url), C(html_url), C(pipeline),
-        C(last_execution_status)).
+      - May not hold what an option owns, so that no option's checks are skipped; the task fails naming the
+        keys and the option to use instead. These are the options of this module that are no API field
+        (O(state), O(action_id), O(recreate), O(update_password), O(fields), the connection and location
+        options), C(name), C(type), C(after_action_id), C(password), the fields every type has
+        (O(trigger_time), O(trigger_conditions), O(run_next), O(run_only_on_first_failure), O(variables),
+        O(disabled), O(timeout), O(ignore_errors), O(retry_count), O(retry_interval), O(loop),
+        O(permissions)), read-only fields (C(id), C(url), C(html_url), C(pipeline), C(last_execution_status)),
+        an option the task also sets, and, for a modelled type (O(type), or the existing action's type when
+        O(type) is left out), any option of that type.
+      - For any other type it may hold every other field, including names the modelled types use (such as
+        C(execute_commands) for C(BUILD)), just as those options may be set directly for such a type.
       - Values are compared like the options (subset rules), but a null is kept and sent.
     type: dict
   trigger_time:
@@ -338,7 +349,7 @@ options:
     type: str
   from:
     description:
-      - C(SANDBOX_CREATE) what the sandbox is created from. V(SCRATCH) needs O(spec), V(SANDBOX) needs
+      - C(SANDBOX_CREATE) (required) what the sandbox is created from. V(SCRATCH) needs O(spec), V(SANDBOX) needs
         O(sandbox_identifier), V(SNAPSHOT) needs O(snapshot_name).
     type: str
     choices: [SCRATCH, SANDBOX, SNAPSHOT]
@@ -423,7 +434,9 @@ options:
       - C(SANDBOX_CREATE) whether to start the sandbox after creating it.
     type: bool
   docker_image_name:
-    description: C(RUN_DOCKER_CONTAINER) the image's name, such as V(library/ubuntu).
+    description:
+      - C(RUN_DOCKER_CONTAINER) the image's name, such as V(library/ubuntu).
+      - Required unless O(image_location) is V(ACTION) or V(PACKAGE_REGISTRY).
     type: str
   docker_image_tag:
     description: C(RUN_DOCKER_CONTAINER) the image's tag, such as V(24.04).
@@ -465,7 +478,10 @@ options:
     description: C(RUN_DOCKER_CONTAINER) with V(true) the image's default entrypoint is reset.
     type: bool
   image_location:
-    description: C(RUN_DOCKER_CONTAINER) where the image comes from.
+    description:
+      - C(RUN_DOCKER_CONTAINER) where the image comes from. The server's default is V(PUBLIC_REGISTRY).
+      - A registry needs O(docker_image_name); V(ACTION) needs O(docker_build_action_id) or
+        O(docker_build_action_name); V(PACKAGE_REGISTRY) needs O(package).
     type: str
     choices: [PUBLIC_REGISTRY, PRIVATE_REGISTRY, ACTION, PACKAGE_REGISTRY]
   docker_registry:
@@ -494,10 +510,14 @@ options:
     description: C(RUN_DOCKER_CONTAINER) the Dockerfile target stage.
     type: str
   docker_build_action_id:
-    description: C(RUN_DOCKER_CONTAINER) with O(image_location=ACTION), the ID of the action that builds the image.
+    description:
+      - C(RUN_DOCKER_CONTAINER) with O(image_location=ACTION), the ID of the action that builds the image.
+      - With O(image_location=ACTION), this or O(docker_build_action_name) is required.
     type: int
   docker_build_action_name:
-    description: C(RUN_DOCKER_CONTAINER) with O(image_location=ACTION), the name of the action that builds the image.
+    description:
+      - C(RUN_DOCKER_CONTAINER) with O(image_location=ACTION), the name of the action that builds the image.
+      - With O(image_location=ACTION), this or O(docker_build_action_id) is required.
     type: str
   export_container_path:
     description: C(RUN_DOCKER_CONTAINER) a path in the container to export.
@@ -512,7 +532,7 @@ options:
     description: C(RUN_DOCKER_CONTAINER) with V(true) the cached image is used instead of pulling it each time.
     type: bool
   package:
-    description: C(RUN_DOCKER_CONTAINER) the package from the package registry.
+    description: C(RUN_DOCKER_CONTAINER) the package from the package registry (required with O(image_location=PACKAGE_REGISTRY)).
     type: str
   unit_tests_suite:
     description: C(RUN_DOCKER_CONTAINER) the unit tests suite identifier.
@@ -526,6 +546,8 @@ options:
 '''
 
 EXAMPLES = r'''
+# The examples run in sequence on a pipeline that already holds actions 321, 456 and 789, and a
+# RUN_DOCKER_CONTAINER action named "Start preview".
 # Set the connection once for every opsflow.pipelines Buddy module of the play.
 - name: Manage the actions of the deploy pipeline
   hosts: localhost
@@ -555,7 +577,7 @@ EXAMPLES = r'''
             value: "1"
         trigger_time: ON_EVERY_EXECUTION
 
-    - name: Pull from a private registry (the password is only sent when the action is added)
+    - name: Smoke-test staging right after the deployment (action 789), with an image from a private registry
       opsflow.pipelines.buddy_action:
         name: Smoke test
         type: RUN_DOCKER_CONTAINER
@@ -565,9 +587,10 @@ EXAMPLES = r'''
         docker_image_name: team/smoke
         docker_image_tag: latest
         login: ci
+        # Only sent when the action is added (see update_password below)
         password: "{{ registry_password }}"
         inline_commands: ./smoke.sh
-        after_action_id: 456
+        after_action_id: 789
 
     - name: Profile with Blackfire
       opsflow.pipelines.buddy_action:
@@ -640,13 +663,20 @@ EXAMPLES = r'''
 
     - name: Disable an action, whatever its type, by its ID (and rename it)
       opsflow.pipelines.buddy_action:
-        action_id: 789
-        name: Run tests (disabled)
+        action_id: 321
+        name: Legacy upload (disabled)
         disabled: true
 
-    - name: Turn a RUN_DOCKER_CONTAINER action into a SANDBOX_MANAGE one, in the same place
+    # With type left out the action keeps its own, and the options are checked against it.
+    - name: Rotate the smoke test's registry password (reports a change on every run)
       opsflow.pipelines.buddy_action:
         name: Smoke test
+        password: "{{ new_registry_password }}"
+        update_password: always
+
+    - name: Turn the RUN_DOCKER_CONTAINER action that starts the preview into a SANDBOX_MANAGE one, in the same place
+      opsflow.pipelines.buddy_action:
+        name: Start preview
         type: SANDBOX_MANAGE
         operation: START
         targets:
@@ -654,13 +684,6 @@ EXAMPLES = r'''
             scope: PROJECT
             type: MATCH
         recreate: true
-
-    - name: Rotate the registry password (reports a change on every run)
-      opsflow.pipelines.buddy_action:
-        name: Smoke test
-        type: RUN_DOCKER_CONTAINER
-        password: "{{ new_registry_password }}"
-        update_password: always
 
     - name: Remove an action
       opsflow.pipelines.buddy_action:

@@ -69,7 +69,7 @@ EXAMPLES = r'''
 
     - name: Place a new action right after it
       opsflow.pipelines.buddy_action:
-        name: Notify
+        name: Wait for caches
         type: SLEEP
         fields:
           sleep_in_sec: 5
