@@ -166,10 +166,10 @@ EXAMPLES = r'''
     path: /etc/motd
     line: "Provisioned under {{ ticket.output.ticket_id }}"
 
-- name: Safe re-runs - reuse the scan started in the last hour with the same inputs
+- name: Safe re-runs - reuse the host scan started in the last hour with the same inputs
   opsflow.pipelines.blink_workflow_execute:
     workspace_id: 0b3b9c8e-5f7e-4a43-9a51-0d5c4b3c2a10
-    workflow_id: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+    workflow_id: 3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f
     input_values:
       target: "{{ inventory_hostname }}"
     dedupe_window: 3600

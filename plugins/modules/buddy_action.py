@@ -546,8 +546,8 @@ options:
 '''
 
 EXAMPLES = r'''
-# The examples run in sequence on a pipeline that already holds actions 321, 456 and 789, and a
-# RUN_DOCKER_CONTAINER action named "Start preview".
+# The examples run in sequence on a pipeline that already holds actions 321, 456 and 789, a
+# RUN_DOCKER_CONTAINER action named "Start preview" and an action named "Lint (retired)".
 # Set the connection once for every opsflow.pipelines Buddy module of the play.
 - name: Manage the actions of the deploy pipeline
   hosts: localhost
@@ -687,7 +687,7 @@ EXAMPLES = r'''
 
     - name: Remove an action
       opsflow.pipelines.buddy_action:
-        name: Blackfire profile
+        name: Lint (retired)
         state: absent
 
 # Without module_defaults every task carries the connection and location.

@@ -67,7 +67,7 @@ DEFAULT_SEED: Dict[str, Any] = {
                     {"id": "wf-notify", "name": "Notify the team",
                      "behaviour": {"kind": "complete", "output": {"notified": True}, "echo_inputs": True}},
                     {"id": "wf-ticket", "name": "Open a ticket",
-                     "behaviour": {"kind": "complete", "output": {"ticket": "SEC-1001", "status": "open"}}},
+                     "behaviour": {"kind": "complete", "output": {"ticket_id": "SEC-1001", "status": "open"}}},
                     {"id": "wf-scan", "name": "Security scan",
                      "behaviour": {"kind": "fail", "fail_step": "scan", "message": "2 critical vulnerabilities found"}},
                     {"id": "wf-approval", "name": "Wait for approval",
