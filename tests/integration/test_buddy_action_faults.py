@@ -293,11 +293,12 @@ def test_vvvv_add_update_and_failure_never_show_token_or_password(emulator, run_
     message = failed.task('Failing update')['msg']
     assert 'PATCH' in message and '500' in message and 'backend exploded' in message, message
 
-    # No image name: the server refuses the add (400) after the password was sent with it.
-    unnamed = merged(task, name='Run tests 2', docker_image_name=None, image_location='PUBLIC_REGISTRY')
-    failed_add = run_playbook(play(action_task('Failing add', **unnamed)), extra_vars=extra, diff=True, verbosity=4,
-                              expect=2)
+    # The server refuses the add (400) after the password was sent with it.
+    emulator.add_fault(kind='status', status=400, method='POST', message='Field registry is invalid')
+    failed_add = run_playbook(play(action_task('Failing add', **merged(task, name='Run tests 2'))), extra_vars=extra,
+                              diff=True, verbosity=4, expect=2)
     assert failed_add.status('Failing add') == 'failed'
+    assert 'POST' in failed_add.task('Failing add')['msg'] and '400' in failed_add.task('Failing add')['msg']
 
     for run in (added, updated, failed, failed_add):
         assert_absent_from(REGISTRY_PASSWORD, everything(run))
