@@ -24,6 +24,6 @@ done
 echo
 echo "=== summary"
 for i in "${!names[@]}"; do
-    printf '  %-20s %s\n' "${names[$i]}" "${results[$i]}"
+    printf '  %-22s %s\n' "${names[$i]}" "${results[$i]}"
 done
 exit "$failed"
