@@ -38,16 +38,17 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Layers of `make test`, in order. All run even after a failure; the summary says which failed.
 # The two environments come first so that the summary shows their set-up time apart.
-TEST_STAGES := venv venv-2.16 test-unit test-integration test-integration-2.16 sanity ansible-lint galaxy-import \
+TEST_STAGES := venv venv-2.16 test-unit test-unit-2.16 test-integration test-integration-2.16 sanity ansible-lint galaxy-import \
 	docs-lint docs changelog-lint
 
-.PHONY: help venv venv-2.16 test test-unit test-integration test-integration-2.16 sanity lint ansible-lint \
+.PHONY: help venv venv-2.16 test test-unit test-unit-2.16 test-integration test-integration-2.16 sanity lint ansible-lint \
 	galaxy-import build docs-lint docs changelog-lint changelog demo lock clean
 
 help:
 	@echo 'make demo              run $(DEMO_PLAYBOOK) against the API emulator, twice (2nd run must change nothing)'
 	@echo 'make test              everything below, with a timed summary'
 	@echo 'make test-unit         pytest tests/unit'
+	@echo 'make test-unit-2.16    pytest tests/unit on ansible-core $(call core_pin,tools/requirements-2.16.txt) (.work/venv-2.16)'
 	@echo 'make test-integration  pytest tests/integration on ansible-core $(call core_pin,requirements-dev.txt) (real ansible-playbook against the emulator)'
 	@echo 'make test-integration-2.16  the same on ansible-core $(call core_pin,tools/requirements-2.16.txt) (.work/venv-2.16)'
 	@echo 'make sanity            ansible-test sanity on Python $(SANITY_PYTHON), then compile/import on every module Python (tools/run_sanity.py)'
@@ -74,6 +75,9 @@ test:
 
 test-unit: venv
 	tools/run_pytest.sh $(VPY) tests/unit $(PYTEST_ARGS)
+
+test-unit-2.16: venv-2.16
+	PATH=$(VENV_216)/bin:$$PATH tools/run_pytest.sh $(VPY_216) tests/unit $(PYTEST_ARGS)
 
 # The tests run ansible-playbook from the bin directory of the Python that runs pytest.
 test-integration: venv
