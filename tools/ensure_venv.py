@@ -128,7 +128,7 @@ class Environment:
         self.write_stamp(wanted)
 
     def ensure(self) -> None:
-        """Re-use the environment while its stamp matches, otherwise rebuild it."""
+        """Re-use the environment while its stamp matches, else update it in place, else rebuild it."""
         wanted = self.wanted_hash()
         if self.current_hash() == wanted and os.path.exists(self.python):
             print('re-using %s (requirements unchanged)' % os.path.relpath(self.path, ROOT))
