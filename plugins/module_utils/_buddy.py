@@ -11,7 +11,7 @@ __metaclass__ = type
 
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError, ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, credential, join_path, quote_segment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
 
@@ -46,6 +46,10 @@ class PipelineLocation:
     def __init__(self, workspace: str, project_name: str, pipeline_id: Optional[int] = None) -> None:
         self.workspace = workspace
         self.project_name = project_name
+        if pipeline_id is not None and pipeline_id < 1:
+            # A server-given ID: 0 or less can only be a typo, and fails before any request.
+            raise ValidationError("pipeline_id must be the ID of a pipeline, a positive integer, got %s"
+                                  % pipeline_id, options=["pipeline_id"])
         self.pipeline_id = pipeline_id
         self._workspace = quote_segment(workspace, "workspace")
         self._project = quote_segment(project_name, "project_name")

@@ -354,14 +354,6 @@ def check_options_for_type(type_name: str, fields: Mapping[str, Any], full: bool
         raise ValidationError("; ".join(problems), options=named)
 
 
-def check_location(params: Mapping[str, Any]) -> None:
-    """pipeline_id is a server-given ID, so 1 or more; anything else fails before any request."""
-    pipeline_id = params.get("pipeline_id")
-    if pipeline_id is not None and pipeline_id < 1:
-        raise ValidationError("pipeline_id must be the ID of a pipeline, a positive integer, got %s"
-                              % pipeline_id, options=["pipeline_id"])
-
-
 def check_first_failure(trigger_time: Optional[str], fields: Mapping[str, Any]) -> None:
     if "run_only_on_first_failure" in fields and trigger_time != "ON_FAILURE":
         raise ValidationError("run_only_on_first_failure applies only with trigger_time: ON_FAILURE, and the "
@@ -670,9 +662,8 @@ def ensure_present(client: BuddyClient, location: PipelineLocation, request: Act
 def ensure_action(client: BuddyClient, params: Mapping[str, Any], check_mode: bool = False,
                   want_diff: bool = False) -> Dict[str, Any]:
     """buddy_action's whole logic: validate, look up, compare, write (unless check mode), report."""
-    check_location(params)
-    request = ActionRequest(params)
     location = PipelineLocation.from_params(params)
+    request = ActionRequest(params)
     if request.state == "absent":
         return ensure_absent(client, location, request, check_mode, want_diff)
     return ensure_present(client, location, request, check_mode, want_diff)
@@ -680,7 +671,6 @@ def ensure_action(client: BuddyClient, params: Mapping[str, Any], check_mode: bo
 
 def action_info(client: BuddyClient, params: Mapping[str, Any]) -> Dict[str, Any]:
     """buddy_action_info's logic: the matching whole actions, in pipeline order, secrets masked."""
-    check_location(params)
     location = PipelineLocation.from_params(params)
     if params.get("action_id") is not None:
         action = client.get_action(location, params["action_id"])

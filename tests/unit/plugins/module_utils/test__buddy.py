@@ -137,3 +137,12 @@ def test_connection_table_matches_the_doc_fragment():
 def test_module_options_can_not_shadow_connection_options():
     with pytest.raises(ValueError):
         _buddy.buddy_argument_spec(token={"type": "str"})
+
+
+@pytest.mark.parametrize("pipeline_id", [0, -1])
+def test_a_pipeline_id_below_one_is_refused_before_any_request(pipeline_id):
+    # Checked where every Buddy module builds its paths, so buddy_pipeline_run gets it too.
+    with pytest.raises(ValidationError) as caught:
+        _buddy.PipelineLocation("acme", "website", pipeline_id)
+    assert "pipeline_id must be the ID of a pipeline, a positive integer" in caught.value.message
+    assert caught.value.details["options"] == ["pipeline_id"]
