@@ -13,7 +13,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError, ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, credential, join_path, quote_segment
-from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
+from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
 
 DEFAULT_API_URL = "https://api.buddy.works"
 # Buddy's lists hand out 20 items a page by default; asking for more could look like the last
@@ -28,16 +29,20 @@ BUDDY_CONNECTION_OPTIONS = (
     ConnectionOption("max_retries", "int", 5),
 )
 
-LOCATION_SPEC = {
-    "workspace": {"type": "str", "required": True},
+BUDDY_CONNECTION_SPEC = connection_spec(BUDDY_CONNECTION_OPTIONS)
+# Where a module works (doc fragment sections _buddy.WORKSPACE and _buddy.PIPELINE): merge one of these.
+WORKSPACE_SPEC = ArgumentSpec({"workspace": {"type": "str", "required": True}})
+PIPELINE_SPEC = WORKSPACE_SPEC.merge(ArgumentSpec({
     "project_name": {"type": "str", "required": True},
     "pipeline_id": {"type": "int", "required": True},
-}
+}))
+# The pipeline location as a plain dict, for callers still building dict specs.
+LOCATION_SPEC = PIPELINE_SPEC.argument_spec
 
 
 def buddy_argument_spec(**specific: Any) -> Dict[str, Any]:
-    """Connection options plus a module's own options."""
-    return argument_spec(BUDDY_CONNECTION_OPTIONS, specific)
+    """Connection options plus a module's own options, as a plain dict (prefer BUDDY_CONNECTION_SPEC.merge)."""
+    return BUDDY_CONNECTION_SPEC.merge(ArgumentSpec(specific)).argument_spec
 
 
 class PipelineLocation:

@@ -18,6 +18,8 @@ from typing import Any, Dict, Optional, Sequence
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
+
 
 class ConnectionOption:
     """One row of a service's connection table."""
@@ -42,8 +44,13 @@ class ConnectionOption:
         return entry
 
 
+def connection_spec(table: Sequence[ConnectionOption]) -> ArgumentSpec:
+    """A service's connection options as an ArgumentSpec, for modules to merge their own options onto."""
+    return ArgumentSpec(dict((option.name, option.spec()) for option in table))
+
+
 def argument_spec(table: Sequence[ConnectionOption], specific: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """A module's full argument spec: the service's connection options plus its own."""
+    """A module's full argument spec as a plain dict (prefer ``connection_spec(table).merge(...)``)."""
     spec = dict((option.name, option.spec()) for option in table)
     for name, entry in (specific or {}).items():
         if name in spec:
