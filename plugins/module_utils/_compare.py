@@ -4,28 +4,33 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
-"""Desired-versus-actual comparison, prediction and secret masking.
+"""Desired-versus-actual comparison and prediction.
 
 One rule decides idempotency everywhere: what the user set must be a subset
 of what the server holds. Keys the server adds and defaults it fills in never
 count as a difference, so a re-run reports ``changed: false``.
 
-Secrets are write-only on the server (a registry ``password`` never comes
-back, an encrypted variable comes back as cipher text), so they are left out
-of the comparison and masked wherever a value leaves the module.
+Secrets are write-only on the server, so callers compare ``without_write_only``
+copies; what counts as a secret and how it is masked lives in ``_secrets.py``.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
-from typing import Any, Dict, Iterable, List, Mapping, Set
+from typing import Any, Dict, Iterable, List, Mapping
 
-MASK = "********"
-# In a diff's `after`: a secret that the write sends (it can't be compared, so it always counts as a change).
-SENT_MASK = MASK + " (sent)"
-# Keys whose value is a secret the server never hands back, at any depth.
-WRITE_ONLY_KEYS = frozenset(("password",))
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import mask_secrets
+# Transitional: these moved to _secrets.py; kept importable here until _buddy_action.py and
+# buddy_action.py import them from there (then this import goes).
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import (  # noqa: F401
+    MASK,
+    SENT_MASK,
+    WRITE_ONLY_KEYS,
+    has_write_only,
+    secret_values,
+    without_write_only,
+)
 
 
 def _is_empty(value: Any) -> bool:
@@ -107,66 +112,6 @@ def prune_none(value: Any) -> Any:
         return dict((key, prune_none(item)) for key, item in value.items() if item is not None)
     if isinstance(value, list):
         return [prune_none(item) for item in value]
-    return value
-
-
-def _is_secret_holder(value: Mapping[str, Any]) -> bool:
-    # A variable (action, sandbox spec, ...) with encrypted: true holds a secret value.
-    return value.get("encrypted") is True and "value" in value
-
-
-def without_write_only(value: Any) -> Any:
-    """A copy without the values the server never hands back in clear, for comparison."""
-    if isinstance(value, Mapping):
-        secret_holder = _is_secret_holder(value)
-        return dict((key, without_write_only(item)) for key, item in value.items()
-                    if key not in WRITE_ONLY_KEYS and not (secret_holder and key == "value"))
-    if isinstance(value, list):
-        return [without_write_only(item) for item in value]
-    return value
-
-
-def has_write_only(value: Any) -> bool:
-    """True when ``value`` holds a secret that can't be compared with the server's copy."""
-    if isinstance(value, Mapping):
-        if _is_secret_holder(value) and value.get("value") is not None:
-            return True
-        return any((key in WRITE_ONLY_KEYS and item is not None) or has_write_only(item)
-                   for key, item in value.items())
-    if isinstance(value, list):
-        return any(has_write_only(item) for item in value)
-    return False
-
-
-def secret_values(value: Any) -> Set[str]:
-    """Every secret string in ``value``, to hand to Ansible's no_log filter."""
-    found: Set[str] = set()
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(item, str) and item and (key in WRITE_ONLY_KEYS
-                                                   or (key == "value" and _is_secret_holder(value))):
-                found.add(item)
-            else:
-                found.update(secret_values(item))
-    elif isinstance(value, list):
-        for item in value:
-            found.update(secret_values(item))
-    return found
-
-
-def mask_secrets(value: Any, mask: str = MASK) -> Any:
-    """A copy safe to return or show: write-only keys and encrypted variable values replaced by ``mask``."""
-    if isinstance(value, Mapping):
-        secret_holder = _is_secret_holder(value)
-        masked: Dict[str, Any] = {}
-        for key, item in value.items():
-            if (key in WRITE_ONLY_KEYS or (secret_holder and key == "value")) and item is not None:
-                masked[key] = mask
-            else:
-                masked[key] = mask_secrets(item, mask)
-        return masked
-    if isinstance(value, list):
-        return [mask_secrets(item, mask) for item in value]
     return value
 
 

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The comparison rules that decide idempotency, the prediction, and secret masking."""
+"""The comparison rules that decide idempotency, and the prediction."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -10,18 +10,14 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import (
-    MASK,
     compared_view,
     differing_keys,
-    has_write_only,
     is_subset,
-    mask_secrets,
     merge_into,
     prune_none,
-    secret_values,
     without_keys,
-    without_write_only,
 )
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import MASK, without_write_only
 
 SERVER_ACTION = {
     "id": 7,
@@ -128,62 +124,12 @@ def test_prune_none_drops_unset_sub_options_only():
     assert prune_none(value) == {"b": {"d": 1}, "e": [{"g": 2}, None], "h": False, "i": []}
 
 
-def test_without_write_only_removes_password_and_encrypted_values_at_any_depth():
-    desired = {
-        "password": "pw",
-        "login": "ci",
-        "variables": [{"key": "A", "value": "1"}, {"key": "S", "value": "s3", "encrypted": True}],
-        "services": [{"type": "MYSQL", "password": "db"}],
-        "spec": {"variables": [{"key": "T", "value": "t", "encrypted": True}]},
-    }
-    assert without_write_only(desired) == {
-        "login": "ci",
-        "variables": [{"key": "A", "value": "1"}, {"key": "S", "encrypted": True}],
-        "services": [{"type": "MYSQL"}],
-        "spec": {"variables": [{"key": "T", "encrypted": True}]},
-    }
-    assert desired["password"] == "pw"  # a copy
-
-
 def test_encrypted_variable_compares_on_its_other_keys():
     desired = without_write_only({"variables": [{"key": "A", "value": "1"},
                                                 {"key": "S", "value": "plain", "encrypted": True}]})
     assert is_subset(desired, SERVER_ACTION)
     desired["variables"][1]["settable"] = True
     assert not is_subset(desired, SERVER_ACTION)
-
-
-@pytest.mark.parametrize("value, expected", [
-    ({"password": "pw"}, True),
-    ({"password": None}, False),
-    ({"variables": [{"key": "S", "value": "v", "encrypted": True}]}, True),
-    ({"variables": [{"key": "S", "value": "v", "encrypted": False}]}, False),
-    ({"variables": [{"key": "S", "encrypted": True}]}, False),
-    ({"services": [{"password": "db"}]}, True),
-    ({"login": "ci"}, False),
-    ("password", False),
-])
-def test_has_write_only(value, expected):
-    assert has_write_only(value) is expected
-
-
-def test_secret_values_collects_every_secret_string():
-    params = {
-        "token": "not-mine",  # a no_log option, handled by Ansible itself
-        "password": "pw1",
-        "variables": [{"key": "A", "value": "open"}, {"key": "S", "value": "sv", "encrypted": True}],
-        "fields": {"services": [{"password": "db"}]},
-        "spec": {"variables": [{"key": "T", "value": "tv", "encrypted": True}]},
-    }
-    assert secret_values(params) == {"pw1", "sv", "db", "tv"}
-
-
-def test_mask_secrets_masks_but_keeps_the_shape():
-    masked = mask_secrets(SERVER_ACTION)
-    assert masked["variables"][1]["value"] == MASK
-    assert masked["variables"][0]["value"] == "1"
-    assert mask_secrets({"password": "pw", "x": [{"password": None}]}) == {"password": MASK, "x": [{"password": None}]}
-    assert SERVER_ACTION["variables"][1]["value"] == "secure!x9"
 
 
 def test_compared_view_shows_only_the_given_keys_masked():
