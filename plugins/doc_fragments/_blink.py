@@ -15,6 +15,11 @@ class ModuleDocFragment(object):
     DOCUMENTATION = r'''
 requirements:
   - requests
+notes:
+  - In C(module_defaults), C(group/opsflow.pipelines.blink) should set only the connection options (O(api_url),
+    O(api_key), O(validate_certs), O(request_timeout), O(max_retries)); set the other options on each task, since
+    not every module of the group accepts them (C(workflow_id) is refused by
+    M(opsflow.pipelines.blink_execution_info)).
 options:
   api_url:
     description:
@@ -49,12 +54,15 @@ options:
     default: 30
   max_retries:
     description:
-      - How many times a request is repeated after HTTP 429, 502, 503 or 504, or a connection failure.
-      - The wait follows the server's C(Retry-After) header, else an exponential backoff with jitter (at most
-        120 seconds a wait). Each retry is reported as a warning.
+      - How many times a request is repeated when the server did not act on it, or when repeating it is harmless.
+      - Reads (C(GET) of executions) are repeated after HTTP 429, 502, 503 or 504, or a connection failure.
       - Starting a workflow (the execute C(POST)) is repeated only when the server certainly did not take it
         (HTTP 429, or a connection refused before anything was sent). After a timeout, a dropped connection or a
         gateway error the task fails saying that the workflow may have started, and the request is not repeated.
+      - Cancelling an execution (O(opsflow.pipelines.blink_workflow_execute#module:cancel_on_timeout)) is repeated
+        after HTTP 429 or 503, or a connection refused before anything was sent.
+      - The wait follows the server's C(Retry-After) header, else an exponential backoff with jitter (at most
+        120 seconds a wait). Each retry is reported as a warning.
       - V(0) disables retries.
     type: int
     default: 5

@@ -4,53 +4,33 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
-"""BlinkOps REST client: connection table, paths, executions and the waits around them.
+"""BlinkOps connection: option table, API root, error wording, and the client every Blink resource uses.
 
-Executing a workflow is not idempotent on the server, so the execute POST is
-sent once: it is repeated only when the server certainly did not take it (a
-connection refused before sending, a 429). Anything else that leaves the
-outcome open is reported as "the workflow may have started"; ``dedupe_window``
-is the documented way to make a re-run safe.
+Resources (executions today: ``_blink_executions.py``) each have their own
+client file over this one ``BlinkClient``.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import copy
-import email.utils
-import json
-import re
-import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     NotFoundError,
-    OpsflowError,
     PermissionDeniedError,
-    TransportError,
-    ValidationError,
-    api_error_for,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import (
-    RETRY_STATUSES,
     Response,
     Transport,
     credential,
     join_path,
     quote_segment,
-    server_message,
-    unseen_items,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, argument_spec
+from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
 
 DEFAULT_API_URL = "https://app.blinkops.com"
 API_ROOT = ("api", "v1")
-LIST_LIMIT = 50
-MAX_LIST_PAGES = 20
-# How far before our own POST (local clock) an execution may have started and still be
-# recognised as ours: covers clock skew between this host and the BlinkOps servers.
-CLOCK_SKEW_MARGIN = 60.0
 
 BLINK_CONNECTION_OPTIONS = (
     ConnectionOption("api_url", "str", DEFAULT_API_URL, env=("BLINK_API_URL",)),
@@ -59,17 +39,10 @@ BLINK_CONNECTION_OPTIONS = (
     ConnectionOption("request_timeout", "float", 30.0, env=("BLINK_REQUEST_TIMEOUT",)),
     ConnectionOption("max_retries", "int", 5),
 )
+# Every blink_* module merges its own options onto this (doc fragment opsflow.pipelines._blink).
+BLINK_CONNECTION_SPEC = connection_spec(BLINK_CONNECTION_OPTIONS)
 
-# The official client treats these as the end of an execution (compared case-insensitively).
-TERMINAL_STATES = frozenset(("completed", "failed", "cancelled", "canceled", "timeout", "timedout",
-                             "skipped", "paused", "error"))
-# Terminal states that fail a waiting task and are never reused by dedupe_window.
-FAILED_STATES = frozenset(("failed", "cancelled", "canceled", "timeout", "timedout", "error"))
-# Keys of an execute answer that is only a handle on a still-running execution, not output.
-HANDLE_KEYS = frozenset(("execution_id", "state", "state_ui", "status", "message"))
-
-MAY_HAVE_STARTED = ("the workflow may have started: look at its executions in BlinkOps before running the task"
-                    " again, or set dedupe_window so that a re-run reuses the execution instead of starting another")
+# Which identifiers to check when a call answers 404, by what the call was about.
 NOT_FOUND_HINTS = {
     "workflow": "check workspace_id and workflow_id, and that the API key's user has a role in that workspace",
     "execution": "check workspace_id and execution_id",
@@ -77,86 +50,6 @@ NOT_FOUND_HINTS = {
 }
 FORBIDDEN_HINT = ("the API key's role in this workspace does not allow this call: a Viewer can only list,"
                   " running and cancelling workflows needs Owner or Contributor")
-
-
-def blink_argument_spec(**specific: Any) -> Dict[str, Any]:
-    """Connection options plus a module's own options."""
-    return argument_spec(BLINK_CONNECTION_OPTIONS, specific)
-
-
-def normalize_state(state: Any) -> str:
-    """'Completed', 'COMPLETED', 'timed out' -> 'completed', 'completed', 'timedout'."""
-    return re.sub(r"[^a-z]", "", str(state or "").lower())
-
-
-def state_of(execution: Optional[Dict[str, Any]]) -> Optional[str]:
-    if not isinstance(execution, dict):
-        return None
-    state = execution.get("state")
-    if state is None:
-        state = execution.get("status")
-    return None if state is None else str(state)
-
-
-def is_terminal(state: Optional[str]) -> bool:
-    return normalize_state(state) in TERMINAL_STATES
-
-
-def is_failed(state: Optional[str]) -> bool:
-    return normalize_state(state) in FAILED_STATES
-
-
-def execution_id_of(execution: Optional[Dict[str, Any]]) -> Optional[str]:
-    if not isinstance(execution, dict):
-        return None
-    for key in ("id", "execution_id", "_id"):
-        if execution.get(key):
-            return str(execution[key])
-    return None
-
-
-def output_of(execution: Optional[Dict[str, Any]]) -> Any:
-    """The workflow's output as an execution record carries it, if the server includes it."""
-    if not isinstance(execution, dict):
-        return None
-    for key in ("output", "outputs", "output_values", "result"):
-        if key in execution:
-            return execution[key]
-    return None
-
-
-def epoch_seconds(value: Any) -> Optional[float]:
-    """started_at / finished_at as seconds; BlinkOps sends epoch milliseconds."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, (int, float)):
-        return None
-    return value / 1000.0 if value > 1e11 else float(value)
-
-
-def same_inputs(wanted: Optional[Dict[str, Any]], execution: Dict[str, Any]) -> bool:
-    """Identical input values: same keys, same JSON values (1 and "1" differ, key order does not)."""
-    have = execution.get("inputs")
-    if have is None:
-        have = execution.get("input_values")
-    return _canonical(wanted or {}) == _canonical(have or {})
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _date_header(response: Response) -> Optional[float]:
-    value = response.headers.get("date")
-    if not value:
-        return None
-    parsed = email.utils.parsedate_tz(value)
-    return float(email.utils.mktime_tz(parsed)) if parsed else None
 
 
 def api_base_url(api_url: str) -> str:
@@ -167,424 +60,48 @@ def api_base_url(api_url: str) -> str:
     return url
 
 
-class ExecutionError(OpsflowError):
-    """An execution ended badly or not in time; the result still names it.
-
-    The details (``execution_id``, ``state``, ``error_details``, ``execution``,
-    ``output``) end up in the failed task's result, so a ``rescue`` can use them.
-    """
-
-    def __init__(self, message: str, execution_id: Optional[str], execution: Optional[Dict[str, Any]],
-                 state: Optional[str] = None, **details: Any) -> None:
-        execution = execution if isinstance(execution, dict) else None
-        details.setdefault("execution_id", execution_id)
-        details.setdefault("state", state if state is not None else state_of(execution))
-        details.setdefault("error_details", execution.get("error_details") if execution else None)
-        details.setdefault("output", output_of(execution))
-        details.setdefault("execution", execution)
-        super().__init__(message, **details)
+def with_blink_hint(error: ApiError, what: str) -> ApiError:
+    """A 403 or 404 worded for BlinkOps: what to check, by what the call was about."""
+    if isinstance(error, NotFoundError):
+        return NotFoundError(error.method, error.path, error.status, error.server_message, hint=NOT_FOUND_HINTS[what])
+    if isinstance(error, PermissionDeniedError):
+        return PermissionDeniedError(error.method, error.path, error.status, error.server_message, hint=FORBIDDEN_HINT)
+    return error
 
 
-class ExecutionFailedError(ExecutionError):
-    """The workflow ended Failed, Cancelled or Timeout."""
-
-
-class WaitTimeoutError(ExecutionError):
-    """wait_timeout passed before the execution ended."""
-
-
-def failure_message(workflow_id: Optional[str], execution_id: Optional[str], state: Optional[str],
-                    execution: Optional[Dict[str, Any]], server_said: Optional[str] = None) -> str:
-    subject = "execution %s" % (execution_id or "(id unknown)")
-    if workflow_id:
-        subject = "workflow %s %s" % (workflow_id, subject)
-    message = "%s ended %s" % (subject, state or "with an error")
-    reason = server_said
-    details = execution.get("error_details") if isinstance(execution, dict) else None
-    if not reason and isinstance(details, dict):
-        reason = details.get("message")
-        if details.get("error_code"):
-            reason = "%s (error_code %s)" % (reason or "no message", details["error_code"])
-    if reason:
-        message += ": %s" % reason
-    return message
-
-
-class ExecuteAnswer:
-    """What the execute POST answered: a running handle, the output, or an error naming the execution."""
-
-    def __init__(self, status: int, body: Any, path: str, server_message: Optional[str] = None,
-                 server_time: Optional[float] = None) -> None:
-        self.status = status
-        self.body = body
-        self.path = path
-        self.server_message = server_message
-        # The server's clock when it answered (Date header), to find the run without clock skew.
-        self.server_time = server_time
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def execution_id(self) -> Optional[str]:
-        if isinstance(self.body, dict) and self.body.get("execution_id"):
-            return str(self.body["execution_id"])
-        return None
-
-    @property
-    def is_handle(self) -> bool:
-        """Only an execution id (and status words), no output: read the execution to learn more."""
-        return (self.ok and isinstance(self.body, dict) and self.execution_id is not None
-                and set(self.body) <= HANDLE_KEYS)
+def rql_results(body: Any, path: str) -> Tuple[List[Dict[str, Any]], Optional[int]]:
+    """(records, total) of a BlinkOps list answer (``{"results": [...], "total": n}``, or a bare list)."""
+    if isinstance(body, list):
+        return [item for item in body if isinstance(item, dict)], None
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        total = body.get("total")
+        return ([item for item in body["results"] if isinstance(item, dict)],
+                total if isinstance(total, int) and not isinstance(total, bool) else None)
+    raise ApiError("GET", path, 200, "unexpected answer: no 'results' list in the body")
 
 
 class BlinkClient:
-    """The BlinkOps calls the modules need, each with its expected statuses."""
+    """The transport with BlinkOps' key header, paths and error wording; resource clients wrap it."""
 
-    def __init__(self, transport: Transport, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, transport: Transport) -> None:
         self.transport = transport
-        self.sleep = sleep
-        self.clock = clock
 
     @classmethod
     def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BlinkClient":
-        return cls(Transport.from_params(api_base_url(params["api_url"]), {"BLINK-API-KEY": credential(params["api_key"], "api_key")}, params,
-                                         warn=warn))
+        headers = {"BLINK-API-KEY": credential(params["api_key"], "api_key")}
+        return cls(Transport.from_params(api_base_url(params["api_url"]), headers, params, warn=warn))
 
     @classmethod
     def from_module(cls, module: Any) -> "BlinkClient":
         return cls.from_params(module.params, warn=module.warn)
 
-    # Paths ---------------------------------------------------------------
-
     @staticmethod
     def workspace_path(workspace_id: str, *rest: Any) -> str:
         return join_path(*(API_ROOT + ("workspace", quote_segment(workspace_id, "workspace_id")) + rest))
 
-    def execute_path(self, workspace_id: str, workflow_id: str) -> str:
-        return self.workspace_path(workspace_id, "playbooks", quote_segment(workflow_id, "workflow_id"), "execute")
-
-    def execution_path(self, workspace_id: str, execution_id: str, *rest: Any) -> str:
-        return self.workspace_path(workspace_id, "executions", quote_segment(execution_id, "execution_id"), *rest)
-
-    # Calls ---------------------------------------------------------------
-
-    def _request(self, what: str, method: str, path: str, **kwargs: Any) -> Response:
-        """transport.request with BlinkOps wording for 403 and 404."""
+    def request(self, what: str, method: str, path: str, **kwargs: Any) -> Response:
+        """transport.request, with BlinkOps wording for 403 and 404 (``what`` names the object)."""
         try:
             return self.transport.request(method, path, **kwargs)
-        except NotFoundError as error:
-            raise NotFoundError(method, path, error.status, error.server_message, hint=NOT_FOUND_HINTS[what])
-        except PermissionDeniedError as error:
-            raise PermissionDeniedError(method, path, error.status, error.server_message, hint=FORBIDDEN_HINT)
-
-    def execute(self, workspace_id: str, workflow_id: str, payload: Dict[str, Any],
-                sync_timeout: Optional[int] = None) -> ExecuteAnswer:
-        """POST execute once. With ``sync_timeout``, ask the server to block that long.
-
-        Error answers other than 401/403/404 come back as an ExecuteAnswer rather than an
-        exception: a failed synchronous run answers with an error, and its body may name
-        the execution. A TransportError with ``may_have_committed`` is never retried here.
-        """
-        path = self.execute_path(workspace_id, workflow_id)
-        query = None
-        transport = self.transport
-        if sync_timeout is not None:
-            query = {"run_sync": "true", "timeout": int(sync_timeout)}
-            # The answer may take the whole wait: give the read that much more time.
-            transport = copy.copy(self.transport)
-            transport.timeout = self.transport.timeout + sync_timeout
-        expected = tuple(status for status in range(200, 600)
-                         if status not in RETRY_STATUSES and status not in (401, 403, 404))
-        try:
-            response = transport.request("POST", path, query=query, body=payload, expected=expected,
-                                         refused_statuses=(429,))
-        except NotFoundError as error:
-            raise NotFoundError("POST", path, error.status, error.server_message, hint=NOT_FOUND_HINTS["workflow"])
-        except PermissionDeniedError as error:
-            raise PermissionDeniedError("POST", path, error.status, error.server_message, hint=FORBIDDEN_HINT)
-        except TransportError as error:
-            if error.may_have_committed:
-                raise TransportError("POST", path, "%s; %s" % (error.reason, MAY_HAVE_STARTED),
-                                     may_have_committed=True, http_status=error.details.get("http_status"))
-            raise
-        body = response.json if response.text else None
-        if body is None and response.text and 200 <= response.status < 300:
-            raise ApiError("POST", path, response.status, "unexpected answer (not JSON); " + MAY_HAVE_STARTED)
-        return ExecuteAnswer(response.status, body, path, server_message(response) if response.status >= 300 else None,
-                             server_time=_date_header(response))
-
-    def get_execution(self, workspace_id: str, execution_id: str) -> Dict[str, Any]:
-        response = self._request("execution", "GET", self.execution_path(workspace_id, execution_id))
-        body = response.json
-        if not isinstance(body, dict):
-            raise ApiError("GET", self.execution_path(workspace_id, execution_id), response.status,
-                           "unexpected answer: not a JSON object")
-        # Some answers wrap the record; the id is what the caller asked for either way.
-        record = body.get("execution") if isinstance(body.get("execution"), dict) else body
-        return record
-
-    def cancel_execution(self, workspace_id: str, execution_id: str) -> bool:
-        """True when the server cancelled it, False when it was no longer running (400)."""
-        try:
-            self._request("execution", "POST", self.execution_path(workspace_id, execution_id, "cancel"),
-                          body={}, expected=(200, 201, 202, 204))
-        except ApiError as error:
-            if error.status == 400:
-                return False
-            raise
-        return True
-
-    def list_executions(self, workspace_id: str, workflow_id: str,
-                        since: Optional[float] = None) -> List[Dict[str, Any]]:
-        """Executions of one workflow, newest first, back to ``since`` (epoch seconds) if given.
-
-        The RQL query filters on ``playbook_id`` and sorts by ``-started_at``; pages
-        follow ``offset`` until a short page, the total, or a page older than ``since``.
-        """
-        path = self.workspace_path(workspace_id, "executions")
-        found: List[Dict[str, Any]] = []
-        seen = set()
-        offset = 0
-        for _page in range(MAX_LIST_PAGES):
-            rql = {"filter": {"playbook_id": {"$eq": workflow_id}}, "sort": ["-started_at"],
-                   "limit": LIST_LIMIT, "offset": offset}
-            body = self._request("workspace", "GET", path, query={"q": json.dumps(rql, separators=(",", ":"))}).json
-            results, total = self._results(body, path)
-            fresh = unseen_items(results, seen, execution_id_of)
-            found.extend(fresh)
-            offset += len(results)
-            started = [epoch_seconds(item.get("started_at")) for item in results]
-            started = [value for value in started if value is not None]
-            # A stated total is the authority; a server may cap `limit` below what was asked.
-            last_page = offset >= total if total is not None else len(results) < LIST_LIMIT
-            if last_page or not fresh or (since is not None and started and max(started) < since):
-                break
-        found.sort(key=lambda item: epoch_seconds(item.get("started_at")) or 0.0, reverse=True)
-        if since is not None:
-            found = [item for item in found if (epoch_seconds(item.get("started_at")) or 0.0) >= since]
-        return found
-
-    def list_workflows(self, workspace_id: str, rql: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-        path = self.workspace_path(workspace_id, "playbooks")
-        query = {"q": json.dumps(rql, separators=(",", ":"))} if rql else None
-        results, _total = self._results(self._request("workspace", "GET", path, query=query).json, path)
-        return results
-
-    @staticmethod
-    def _results(body: Any, path: str) -> Tuple[List[Dict[str, Any]], Optional[int]]:
-        if isinstance(body, list):
-            return [item for item in body if isinstance(item, dict)], None
-        if isinstance(body, dict) and isinstance(body.get("results"), list):
-            total = body.get("total")
-            return ([item for item in body["results"] if isinstance(item, dict)],
-                    total if isinstance(total, int) and not isinstance(total, bool) else None)
-        raise ApiError("GET", path, 200, "unexpected answer: no 'results' list in the body")
-
-    # Look-ups and waits ----------------------------------------------------
-
-    def find_reusable_execution(self, workspace_id: str, workflow_id: str, input_values: Optional[Dict[str, Any]],
-                                window: float) -> Optional[Dict[str, Any]]:
-        """The newest execution that started within ``window`` seconds with identical inputs and
-        that did not fail or get cancelled."""
-        since = self.clock() - window
-        for execution in self.list_executions(workspace_id, workflow_id, since=since):
-            if same_inputs(input_values, execution) and not is_failed(state_of(execution)):
-                return execution
-        return None
-
-    def find_started_execution(self, workspace_id: str, workflow_id: str, input_values: Optional[Dict[str, Any]],
-                               since: float, accept: Callable[[Optional[str]], bool] = lambda state: True
-                               ) -> Optional[Dict[str, Any]]:
-        """The execution our own POST started, when its answer did not name it.
-
-        The newest execution of the workflow with identical inputs that started at or
-        after ``since`` (epoch seconds on the server's clock) in a state ``accept`` allows.
-        """
-        for execution in self.list_executions(workspace_id, workflow_id, since=since):
-            if same_inputs(input_values, execution) and accept(state_of(execution)):
-                return execution
-        return None
-
-    def wait_for_end(self, workspace_id: str, execution_id: str, deadline: float,
-                     poll_interval: float) -> Tuple[Dict[str, Any], bool]:
-        """Poll GET execution until a terminal state or ``deadline``; returns (record, timed_out).
-
-        The first read happens at once; every later one ``poll_interval`` after the last,
-        the final one at the deadline, so the number of reads is bounded.
-        """
-        while True:
-            execution = self.get_execution(workspace_id, execution_id)
-            if is_terminal(state_of(execution)):
-                return execution, False
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                return execution, True
-            self.sleep(min(poll_interval, remaining))
-
-
-def validate_wait_options(params: Dict[str, Any]) -> None:
-    """Bad wait options fail before any request."""
-    if params.get("wait_timeout") is not None and params["wait_timeout"] < 1:
-        raise ValidationError("wait_timeout must be at least 1 second, got %s" % params["wait_timeout"])
-    if params.get("poll_interval") is not None and params["poll_interval"] <= 0:
-        raise ValidationError("poll_interval must be more than 0 seconds, got %s" % params["poll_interval"])
-
-
-def execution_result(execution_id: Optional[str], execution: Optional[Dict[str, Any]],
-                     output: Any = None, state: Optional[str] = None) -> Dict[str, Any]:
-    """The four keys every blink_workflow_execute result carries."""
-    if output is None:
-        output = output_of(execution)
-    return {
-        "execution_id": execution_id,
-        "state": state if state is not None else state_of(execution),
-        "output": output,
-        "execution": execution,
-    }
-
-
-def api_error_from_answer(answer: ExecuteAnswer) -> ApiError:
-    return api_error_for("POST", answer.path, answer.status, answer.server_message)
-
-
-# What blink_workflow_execute does, written here so that both modules share the waits ----------
-
-def start_execution(client: BlinkClient, workspace_id: str, workflow_id: str, payload: Dict[str, Any]) -> str:
-    """Start the workflow without waiting; the execution id."""
-    answer = client.execute(workspace_id, workflow_id, payload)
-    if not answer.ok:
-        raise api_error_from_answer(answer)
-    if answer.execution_id is None:
-        raise ApiError("POST", answer.path, answer.status, "the answer names no execution_id; " + MAY_HAVE_STARTED)
-    return answer.execution_id
-
-
-def follow_execution(client: BlinkClient, workspace_id: str, execution_id: str, deadline: float,
-                     poll_interval: float, wait_timeout: float, cancel_on_timeout: bool = False,
-                     workflow_id: Optional[str] = None, execution: Optional[Dict[str, Any]] = None,
-                     changed: bool = False) -> Dict[str, Any]:
-    """Wait until the execution ends (unless ``execution`` already has), then judge it.
-
-    Raises ExecutionFailedError for Failed / Cancelled / Timeout, WaitTimeoutError when
-    ``deadline`` passes first (after cancelling it, with ``cancel_on_timeout``).
-    """
-    if execution is None or not is_terminal(state_of(execution)):
-        execution, timed_out = client.wait_for_end(workspace_id, execution_id, deadline, poll_interval)
-        if timed_out:
-            cancelled = False
-            last_state = state_of(execution)
-            if cancel_on_timeout:
-                cancelled = client.cancel_execution(workspace_id, execution_id)
-                execution = client.get_execution(workspace_id, execution_id)
-            if cancelled or not is_terminal(state_of(execution)):
-                subject = "execution %s" % execution_id
-                if workflow_id:
-                    subject = "workflow %s %s" % (workflow_id, subject)
-                if cancelled:
-                    what = "it was cancelled"
-                else:
-                    what = "it is still running%s" % ("" if cancel_on_timeout else " (cancel_on_timeout: true cancels it)")
-                raise WaitTimeoutError("%s did not end within wait_timeout (%s s, state %s); %s"
-                                       % (subject, wait_timeout, last_state, what),
-                                       execution_id, execution, cancelled=cancelled, changed=changed)
-    check_outcome(workflow_id, execution_id, execution, changed=changed)
-    return execution_result(execution_id, execution)
-
-
-def check_outcome(workflow_id: Optional[str], execution_id: Optional[str], execution: Optional[Dict[str, Any]],
-                  server_said: Optional[str] = None, changed: bool = False) -> None:
-    state = state_of(execution)
-    if is_failed(state):
-        raise ExecutionFailedError(failure_message(workflow_id, execution_id, state, execution, server_said),
-                                   execution_id, execution, changed=changed)
-
-
-def run_and_wait(client: BlinkClient, workspace_id: str, workflow_id: str, payload: Dict[str, Any],
-                 wait_timeout: int, poll_interval: float, cancel_on_timeout: bool) -> Dict[str, Any]:
-    """Execute with ``run_sync=true&timeout=wait_timeout`` and see the run to its end.
-
-    The synchronous answer is the workflow's output, or only an execution id (the
-    server stopped blocking first: poll it), or an error (a failed run, or a sync
-    timeout: the execution it names, or else the one this POST started, decides).
-    """
-    posted_at = client.clock()
-    deadline = posted_at + wait_timeout
-    inputs = payload.get("input_values")
-
-    def follow(execution_id: str, execution: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        return follow_execution(client, workspace_id, execution_id, deadline, poll_interval, wait_timeout,
-                                cancel_on_timeout, workflow_id, execution, changed=True)
-
-    def started_since(answer: Optional[ExecuteAnswer]) -> float:
-        """When our POST reached the server, on the server's clock if its answer said (Date header)."""
-        if answer is not None and answer.server_time is not None:
-            return answer.server_time - (client.clock() - posted_at) - 2.0
-        return posted_at - CLOCK_SKEW_MARGIN
-
-    def still_running_or_failed(state: Optional[str]) -> bool:
-        # After an error answer a Completed run can't be ours: never mistake an older run for it.
-        return not is_terminal(state) or is_failed(state)
-
-    try:
-        answer = client.execute(workspace_id, workflow_id, payload, sync_timeout=wait_timeout)
-    except TransportError as error:
-        if error.details.get("http_status") is None:
-            raise  # no answer at all: reported as "may have started", never repeated
-        # A gateway answered with an error after the POST was taken: the run may be going on.
-        execution = client.find_started_execution(workspace_id, workflow_id, inputs, started_since(None),
-                                                  still_running_or_failed)
-        if execution is None:
-            raise
-        return follow(execution_id_of(execution) or "", execution)
-
-    if answer.ok and answer.is_handle:
-        return follow(answer.execution_id or "")
-    if answer.ok:
-        execution_id = answer.execution_id
-        execution = None
-        if execution_id is None:
-            execution = client.find_started_execution(workspace_id, workflow_id, inputs, started_since(answer),
-                                                      lambda state: not is_failed(state))
-            execution_id = execution_id_of(execution)
-            if execution is None:
-                client.transport.warn("The workflow finished, but its execution could not be identified among the"
-                                      " recent executions of the workflow, so execution_id is null")
-        state = state_of(execution)
-        return execution_result(execution_id, execution, answer.body,
-                                state=state if is_terminal(state) else "Completed")
-
-    # An error answer: a failed run, or a sync timeout the server reports as an error.
-    execution_id = answer.execution_id
-    if execution_id is not None:
-        execution = client.get_execution(workspace_id, execution_id)
-    else:
-        execution = client.find_started_execution(workspace_id, workflow_id, inputs, started_since(answer),
-                                                  still_running_or_failed)
-    if execution is None:
-        raise api_error_from_answer(answer)
-    execution_id = execution_id or execution_id_of(execution) or ""
-    if is_terminal(state_of(execution)):
-        if is_failed(state_of(execution)):
-            check_outcome(workflow_id, execution_id, execution, answer.server_message, changed=True)
-        return execution_result(execution_id, execution)
-    return follow(execution_id, execution)
-
-
-# The execute request body ------------------------------------------------------------------------
-
-EXECUTE_BODY_OPTIONS = ("input_values", "event", "runner", "trigger_type", "past_exec_ref")
-# Module option name -> the API's own name, where they differ.
-CALLBACK_API_NAMES = {"disable_ssl": "disableSSL", "exclude_default_metadata": "excludeDefaultMetadata"}
-
-
-def execute_payload(params: Dict[str, Any]) -> Dict[str, Any]:
-    """The execute body from the module's options; options left unset are not sent."""
-    payload = dict((key, params[key]) for key in EXECUTE_BODY_OPTIONS if params.get(key) is not None)
-    callback = params.get("callback")
-    if callback:
-        payload["callback"] = dict((CALLBACK_API_NAMES.get(key, key), value) for key, value in callback.items()
-                                   if value is not None)
-    return payload
+        except (NotFoundError, PermissionDeniedError) as error:
+            raise with_blink_hint(error, what)

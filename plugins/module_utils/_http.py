@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import email.utils
 import json
+import os
 import random
 import re
 import time
@@ -33,6 +34,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ValidationError,
     api_error_for,
 )
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import redact_userinfo
 
 REQUESTS_IMPORT_ERROR: Optional[str]
 try:
@@ -45,8 +47,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
-COLLECTION_VERSION = "0.1.0"
-USER_AGENT = "opsflow.pipelines/%s (Ansible collection)" % COLLECTION_VERSION
+COLLECTION_NAME = "opsflow.pipelines"
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # A server that answers these did not act on the request, so even a POST may be repeated.
 REFUSED_STATUSES = frozenset((429, 503))
@@ -54,6 +55,38 @@ IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELET
 MAX_WAIT = 120.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
+
+
+def collection_version(root: Optional[str] = None) -> Optional[str]:
+    """The collection's version, read where it is written: MANIFEST.json of an installed
+    collection, else galaxy.yml of a checkout, both next to ``plugins/``.
+
+    None when neither is there, as in a module shipped to a host inside an AnsiballZ
+    payload, which carries Python files only.
+    """
+    if root is None:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        with open(os.path.join(root, "MANIFEST.json")) as manifest:
+            version = json.load(manifest)["collection_info"]["version"]
+        return str(version) if version else None
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(root, "galaxy.yml")) as galaxy:
+            # galaxy.yml's top-level `version:` line; no YAML parser is needed (or present on every host).
+            found = re.search(r"^version:[ \t]*[\"']?([^\"'\s#]+)", galaxy.read(), re.MULTILINE)
+        return found.group(1) if found else None
+    except (IOError, OSError):
+        return None
+
+
+def user_agent(version: Optional[str] = None) -> str:
+    """``opsflow.pipelines/1.2.3 (Ansible collection)``, or without the version when it is unknown."""
+    return "%s%s (Ansible collection)" % (COLLECTION_NAME, "/" + version if version else "")
+
+
+USER_AGENT = user_agent(collection_version())
 
 
 class Response:
@@ -189,7 +222,7 @@ class Transport:
                  clock: Callable[[], float] = time.time,
                  session: Any = None) -> None:
         if not re.match(r"^https?://[^/]", base_url or ""):
-            raise ValidationError("api_url must be an http:// or https:// URL, got %r" % base_url)
+            raise ValidationError("api_url must be an http:// or https:// URL, got %r" % redact_userinfo(base_url))
         if max_retries < 0:
             raise ValidationError("max_retries must be 0 or more, got %s" % max_retries)
         if timeout <= 0:
@@ -338,7 +371,7 @@ class Transport:
 
     def _describe(self, error: Exception) -> str:
         if _never_sent(error):
-            return "could not connect to %s" % self.base_url
+            return "could not connect to %s" % redact_userinfo(self.base_url)
         if isinstance(error, requests_exceptions.Timeout):
             return "no answer within %s s" % self.timeout
         if isinstance(error, requests_exceptions.SSLError):

@@ -39,7 +39,8 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import V
 
 # The first pause between two reads; each later one doubles, up to poll_interval.
 FIRST_POLL = 0.5
-_NOT_READ = object()
+# ``wait_until(current=NOT_READ)``: no record in hand yet, read one at once.
+NOT_READ = object()
 
 
 def check_wait_options(params: Mapping[str, Any], timeout_key: str = "wait_timeout",
@@ -102,7 +103,7 @@ def poll_delays(poll_interval: float, first: float = FIRST_POLL) -> Iterator[flo
 
 
 def wait_until(read: Callable[[], Any], done: Callable[[Any], bool], deadline: Deadline, poll_interval: float,
-               current: Any = _NOT_READ, sleep: Callable[[float], None] = time.sleep) -> Tuple[Any, bool]:
+               current: Any = NOT_READ, sleep: Callable[[float], None] = time.sleep) -> Tuple[Any, bool]:
     """Read until ``done(record)`` or the deadline: (last record read, ended?).
 
     Without ``current`` the first read happens at once; with it (a record the
@@ -110,7 +111,7 @@ def wait_until(read: Callable[[], Any], done: Callable[[Any], bool], deadline: D
     Each pause comes from ``poll_delays`` and is cut to what is left of the
     deadline, so the final read happens at the deadline and the loop stops.
     """
-    record = read() if current is _NOT_READ else current
+    record = read() if current is NOT_READ else current
     delays = poll_delays(poll_interval)
     while not done(record):
         remaining = deadline.remaining()

@@ -13,7 +13,8 @@ short_description: Read a BlinkOps workflow execution, optionally waiting for it
 version_added: 0.1.0
 description:
   - Reads one execution with C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}).
-  - With O(wait=true) it polls the execution every O(poll_interval) seconds until it reaches a terminal state
+  - With O(wait=true) it polls the execution, first after half a second and then at doubling intervals up to
+    O(poll_interval) seconds, until it reaches a terminal state
     (V(Completed), V(Failed), V(Cancelled), V(Timeout), V(Skipped) or V(Paused)). An execution that ended
     V(Failed) is returned like any other, so that the play can decide (C(failed_when), C(until)); only a wait that
     passes O(wait_timeout) fails the task.
@@ -47,7 +48,11 @@ options:
     type: int
     default: 600
   poll_interval:
-    description: With O(wait=true), seconds between two reads of the execution.
+    description:
+      - With O(wait=true), the longest pause in seconds between two reads of the execution.
+      - The first pause is half a second (or O(poll_interval) if shorter); each next one doubles up to O(poll_interval),
+        so a short execution is seen to end soon and a long one costs few requests.
+      - Must be more than V(0), like O(wait_timeout).
     type: float
     default: 5
 '''
@@ -150,17 +155,16 @@ execution:
     trigger_type: api
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import (
-    BlinkClient,
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink_executions import (
+    BlinkExecutionsClient,
+    BlinkRun,
     WaitTimeoutError,
-    blink_argument_spec,
     execution_result,
     state_of,
-    validate_wait_options,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import timeout_message
 
 OPTIONS = dict(
     workspace_id=dict(type="str", required=True),
@@ -169,27 +173,28 @@ OPTIONS = dict(
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="float", default=5.0),
 )
+SPEC = BLINK_CONNECTION_SPEC.merge(ArgumentSpec(OPTIONS))
 
 
 def run(module, client):
     params = module.params
-    validate_wait_options(params)
-    workspace_id, execution_id = params["workspace_id"], params["execution_id"]
+    blink_run = BlinkRun.from_params(params)
+    execution_id = params["execution_id"]
     if not params["wait"]:
-        execution = client.get_execution(workspace_id, execution_id)
-    else:
-        deadline = client.clock() + params["wait_timeout"]
-        execution, timed_out = client.wait_for_end(workspace_id, execution_id, deadline, params["poll_interval"])
-        if timed_out:
-            raise WaitTimeoutError("execution %s did not reach a terminal state within wait_timeout (%s s, last state %s)"
-                                   % (execution_id, params["wait_timeout"], state_of(execution)),
-                                   execution_id, execution, changed=False)
+        return dict(execution_result(execution_id, client.get_execution(blink_run.workspace_id, execution_id)),
+                    changed=False)
+    # Any terminal state ends the wait, a failed one too: this module reports, it does not judge.
+    execution, ended = client.wait_for_end(blink_run.workspace_id, execution_id, blink_run.deadline(client),
+                                           blink_run.poll_interval)
+    if not ended:
+        raise WaitTimeoutError(timeout_message("execution %s" % execution_id, blink_run.wait_timeout,
+                                               state_of(execution), "it is still running"),
+                               execution_id, execution, changed=False)
     return dict(execution_result(execution_id, execution), changed=False)
 
 
 def main():
-    module = AnsibleModule(argument_spec=blink_argument_spec(**OPTIONS), supports_check_mode=True)
-    run_module(module, run, BlinkClient.from_module)
+    module_main(SPEC, run, BlinkExecutionsClient.from_module)
 
 
 if __name__ == '__main__':

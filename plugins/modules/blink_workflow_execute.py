@@ -18,8 +18,8 @@ description:
   - With O(wait=true) (the default) the server is asked to answer when the workflow ends
     (C(run_sync=true&timeout=<wait_timeout>)) and the task returns the workflow's RV(output). When the server stops
     blocking before the end and hands back only the execution's ID, the task polls
-    C(GET .../executions/{execution_id}) every O(poll_interval) seconds until the execution ends or O(wait_timeout)
-    passes.
+    C(GET .../executions/{execution_id}), first after half a second and then at doubling intervals up to
+    O(poll_interval) seconds, until the execution ends or O(wait_timeout) passes.
   - With O(wait=true) the task fails when the workflow ends V(Failed), V(Cancelled) or V(Timeout), or when
     O(wait_timeout) passes first (after cancelling the execution if O(cancel_on_timeout=true)). The failed result
     still carries RV(execution_id), RV(state), RV(error_details) (the server's own) and RV(execution), for a
@@ -118,7 +118,11 @@ options:
     type: int
     default: 600
   poll_interval:
-    description: Seconds between two reads of the execution while polling it.
+    description:
+      - The longest pause in seconds between two reads of the execution while polling it.
+      - The first pause is half a second (or O(poll_interval) if shorter); each next one doubles up to O(poll_interval),
+        so a workflow is seen to end soon after it does and a long one costs few requests.
+      - Must be more than V(0), like O(wait_timeout).
     type: float
     default: 5
   cancel_on_timeout:
@@ -328,21 +332,18 @@ may_have_committed:
   sample: true
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import (
-    BlinkClient,
-    blink_argument_spec,
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink_executions import (
+    BlinkExecutionsClient,
+    BlinkRun,
     execute_payload,
     execution_id_of,
     execution_result,
     follow_execution,
     run_and_wait,
-    start_execution,
-    validate_wait_options,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
 
 CALLBACK_OPTIONS = dict(
     url=dict(type="str", required=True),
@@ -369,47 +370,37 @@ OPTIONS = dict(
     cancel_on_timeout=dict(type="bool", default=False),
     dedupe_window=dict(type="int", default=0),
 )
-
-
-def reuse(module, client, execution):
-    """Return an earlier execution instead of starting one; with wait, see it to its end."""
-    params = module.params
-    execution_id = execution_id_of(execution)
-    if params["wait"] and not module.check_mode:
-        deadline = client.clock() + params["wait_timeout"]
-        result = follow_execution(client, params["workspace_id"], execution_id, deadline, params["poll_interval"],
-                                  params["wait_timeout"], params["cancel_on_timeout"], params["workflow_id"],
-                                  execution)
-    else:
-        result = execution_result(execution_id, execution)
-    return dict(result, changed=False, reused=True)
+SPEC = BLINK_CONNECTION_SPEC.merge(ArgumentSpec(OPTIONS))
 
 
 def run(module, client):
     params = module.params
-    validate_wait_options(params)
+    blink_run = BlinkRun.from_params(params)
     if params["dedupe_window"] < 0:
         raise ValidationError("dedupe_window must be 0 (off) or more seconds, got %s" % params["dedupe_window"])
-    workspace_id, workflow_id = params["workspace_id"], params["workflow_id"]
     payload = execute_payload(params)
+    existing = None
     if params["dedupe_window"]:
-        existing = client.find_reusable_execution(workspace_id, workflow_id, params["input_values"],
-                                                  params["dedupe_window"])
-        if existing is not None:
-            return reuse(module, client, existing)
+        existing = client.find_reusable_execution(blink_run.workspace_id, blink_run.workflow_id,
+                                                  params["input_values"], params["dedupe_window"])
+    if existing is not None:
+        # An earlier identical run stands in for a new one; with wait, it is seen to its end.
+        if params["wait"] and not module.check_mode:
+            result = follow_execution(client, blink_run, execution_id_of(existing), existing)
+        else:
+            result = execution_result(execution_id_of(existing), existing)
+        return dict(result, changed=False, reused=True)
     if module.check_mode:
-        return dict(execution_result(None, None), changed=True, reused=False)
-    if not params["wait"]:
-        execution_id = start_execution(client, workspace_id, workflow_id, payload)
-        return dict(execution_result(execution_id, None), changed=True, reused=False)
-    result = run_and_wait(client, workspace_id, workflow_id, payload, params["wait_timeout"],
-                          params["poll_interval"], params["cancel_on_timeout"])
+        result = execution_result(None, None)
+    elif not params["wait"]:
+        result = execution_result(client.start(blink_run.workspace_id, blink_run.workflow_id, payload), None)
+    else:
+        result = run_and_wait(client, blink_run, payload)
     return dict(result, changed=True, reused=False)
 
 
 def main():
-    module = AnsibleModule(argument_spec=blink_argument_spec(**OPTIONS), supports_check_mode=True)
-    run_module(module, run, BlinkClient.from_module)
+    module_main(SPEC, run, BlinkExecutionsClient.from_module)
 
 
 if __name__ == '__main__':

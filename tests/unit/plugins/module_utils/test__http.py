@@ -323,8 +323,29 @@ def test_from_params_reads_the_shared_connection_options_and_sends_the_user_agen
 def test_the_user_agent_carries_the_collection_version_of_galaxy_yml():
     with open(os.path.join(list(collection.__path__)[0], "galaxy.yml")) as galaxy:
         version = yaml.safe_load(galaxy)["version"]
-    assert _http.COLLECTION_VERSION == version
+    assert _http.collection_version() == version
     assert _http.USER_AGENT == "opsflow.pipelines/%s (Ansible collection)" % version
+
+
+def test_an_installed_collection_s_manifest_wins_and_no_version_gives_a_generic_user_agent(tmp_path):
+    (tmp_path / "galaxy.yml").write_text(u"namespace: opsflow\nversion: '2.0.0'  # checkout\n")
+    assert _http.collection_version(str(tmp_path)) == "2.0.0"
+    (tmp_path / "MANIFEST.json").write_text(u'{"collection_info": {"version": "2.1.0"}}')
+    assert _http.collection_version(str(tmp_path)) == "2.1.0"
+    assert _http.collection_version(str(tmp_path / "nowhere")) is None
+    assert _http.user_agent(None) == "opsflow.pipelines (Ansible collection)"
+    assert _http.user_agent("2.1.0") == "opsflow.pipelines/2.1.0 (Ansible collection)"
+
+
+def test_connection_messages_never_show_url_userinfo():
+    with pytest.raises(ValidationError) as caught:
+        _http.Transport("ftp://user:pw@host.test", {})
+    assert "pw" not in caught.value.message and "********@host.test" in caught.value.message
+    transport, _session, _sleeps, _warnings = make_transport(connection_refused(), base_url="https://user:pw@host.test",
+                                                             max_retries=0)
+    with pytest.raises(TransportError) as caught:
+        transport.request("GET", "/x")
+    assert "could not connect to https://********@host.test" in caught.value.message and "pw" not in caught.value.message
 
 
 def test_paginate_follows_a_stated_total_past_a_capped_page():

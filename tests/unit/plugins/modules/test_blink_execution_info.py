@@ -9,12 +9,11 @@ __metaclass__ = type
 
 import yaml
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import blink_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import blink_execution_info
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw, request_paths
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc
-from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink_executions import (
     EXECUTIONS,
     KEY,
     execution,
@@ -34,7 +33,7 @@ def run_module(module, client, capsys, **args):
 
 def test_documentation_matches_the_argument_spec():
     doc = yaml.safe_load(blink_execution_info.DOCUMENTATION)
-    compare_spec(blink_argument_spec(**blink_execution_info.OPTIONS), module_doc(blink_execution_info)["options"])
+    compare_spec(blink_execution_info.SPEC.argument_spec, module_doc(blink_execution_info)["options"])
     assert "opsflow.pipelines._attributes.INFO_MODULE" in doc["extends_documentation_fragment"]
     assert "opsflow.pipelines._attributes.BLINK" in doc["extends_documentation_fragment"]
     assert yaml.safe_load(blink_execution_info.EXAMPLES)
@@ -57,7 +56,7 @@ def test_waits_for_a_terminal_state_in_check_mode_too(capsys):
     result, _out = run_module(blink_execution_info, client, capsys, execution_id="ex-1", wait=True, poll_interval=3,
                               _ansible_check_mode=True)
     assert result["state"] == "Completed" and result["output"] == {"x": 1}
-    assert len(session.calls) == 3 and clock.sleeps == [3.0, 3.0]
+    assert len(session.calls) == 3 and clock.sleeps == [0.5, 1.0]
 
 
 def test_a_failed_execution_is_returned_not_raised(capsys):
@@ -73,9 +72,9 @@ def test_a_wait_that_times_out_fails_with_the_last_record(capsys):
     result, _out = run_module(blink_execution_info, client, capsys, execution_id="ex-1", wait=True, wait_timeout=3,
                               poll_interval=1)
     assert result["failed"] is True and result["changed"] is False
-    assert "did not reach a terminal state within wait_timeout (3 s, last state Running)" in result["msg"]
+    assert "execution ex-1 did not end within wait_timeout (3 s, state Running)" in result["msg"]
     assert result["execution_id"] == "ex-1" and result["state"] == "Running"
-    assert len(session.calls) == 4
+    assert len(session.calls) == 5  # at 0, 0.5, 1.5, 2.5 and the deadline (3)
     assert all(method == "GET" for method, _path in request_paths(session))
 
 

@@ -17,12 +17,11 @@ import pytest
 import yaml
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._blink import ModuleDocFragment as BlinkFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import blink_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import blink_workflow_execute
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeRaw, request_paths
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
-from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import (
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink_executions import (
     EXECUTE,
     EXECUTIONS,
     KEY,
@@ -38,12 +37,12 @@ BASE = dict(api_key=KEY, api_url="https://app.blinkops.test", workspace_id="ws-1
 
 def run_module(module, client, capsys, base=None, **args):
     """Run module.main() with ``base`` (default BASE) and ``args``; the parsed JSON result and the raw output."""
-    return run_main(module, module.BlinkClient, client, capsys, dict(BASE if base is None else base, **args))
+    return run_main(module, module.BlinkExecutionsClient, client, capsys, dict(BASE if base is None else base, **args))
 
 
 def test_documentation_matches_the_argument_spec_and_the_contract():
     doc = yaml.safe_load(blink_workflow_execute.DOCUMENTATION)
-    compare_spec(blink_argument_spec(**blink_workflow_execute.OPTIONS), module_doc(blink_workflow_execute)["options"])
+    compare_spec(blink_workflow_execute.SPEC.argument_spec, module_doc(blink_workflow_execute)["options"])
     connection = yaml.safe_load(BlinkFragment.DOCUMENTATION)["options"]
     assert not set(doc["options"]) & set(connection)
     assert doc["version_added"] == "0.1.0"

@@ -1,0 +1,481 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The BlinkOps executions client over a scripted HTTP session: paths, the execute-once rule, look-ups, waits."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import email.utils
+import json
+
+import pytest
+import requests
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _blink_executions
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BlinkClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
+    ApiError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransportError,
+    ValidationError,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import Deadline
+
+from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
+    FakeClock,
+    FakeRaw,
+    connection_refused,
+    dropped_after_send,
+    request_paths,
+    scripted_transport,
+)
+
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__blink import BASE, KEY
+
+WS = "ws-1"
+WF = "wf-1"
+EXECUTE = "/api/v1/workspace/ws-1/playbooks/wf-1/execute"
+EXECUTIONS = "/api/v1/workspace/ws-1/executions"
+T0 = 1767261600.0  # the fake clock's start, in epoch seconds
+
+
+def make_client(*script, **kwargs):
+    clock = kwargs.pop("clock", None) or FakeClock(T0)
+    options = dict(base_url=BASE, headers={"BLINK-API-KEY": KEY}, clock=clock.time)
+    options.update(kwargs)
+    transport, session, warnings = scripted_transport(*script, **options)
+    client = _blink_executions.BlinkExecutionsClient(BlinkClient(transport), clock=clock)
+    return client, session, warnings, clock
+
+
+def rql(session, index):
+    return json.loads(session.calls[index][2]["params"]["q"])
+
+
+def date_header(seconds):
+    return {"Date": email.utils.formatdate(seconds, usegmt=True)}
+
+
+def execution(execution_id="ex-1", state="Running", inputs=None, started=T0, **extra):
+    record = {"id": execution_id, "playbook_id": WF, "state": state, "inputs": inputs if inputs is not None else {},
+              "started_at": int(started * 1000), "error_details": None}
+    record.update(extra)
+    return record
+
+
+def listing(*records):
+    return FakeRaw(200, {"limit": _blink_executions.LIST_LIMIT, "offset": 0, "total": len(records), "results": list(records)})
+
+
+FAILED_DETAILS = {"message": "Step 'scan' failed: 2 critical findings", "error_code": "STEP_FAILED"}
+
+
+def test_paths_quote_every_segment():
+    client, _session, _warnings, _clock = make_client()
+    assert client.execute_path("my ws", "a/b") == "/api/v1/workspace/my%20ws/playbooks/a%2Fb/execute"
+    assert client.execution_path("w", "../x", "cancel") == "/api/v1/workspace/w/executions/..%2Fx/cancel"
+    with pytest.raises(ValidationError):
+        client.execution_path("w", "..")
+
+
+def test_execute_payload_uses_the_api_names_and_leaves_unset_options_out():
+    params = {"input_values": {"a": 1}, "event": None, "runner": "eu-runners", "trigger_type": None,
+              "past_exec_ref": "ex-0",
+              "callback": {"url": "https://hook.test", "method": "POST", "headers": None, "body": {"k": "v"},
+                           "cookies": None, "disable_ssl": True, "exclude_default_metadata": False}}
+    assert _blink_executions.execute_payload(params) == {
+        "input_values": {"a": 1}, "runner": "eu-runners", "past_exec_ref": "ex-0",
+        "callback": {"url": "https://hook.test", "method": "POST", "body": {"k": "v"}, "disableSSL": True,
+                     "excludeDefaultMetadata": False},
+    }
+    assert _blink_executions.execute_payload({"callback": None}) == {}
+
+
+@pytest.mark.parametrize("state, terminal, failed", [
+    ("Completed", True, False), ("COMPLETED", True, False), ("Failed", True, True), ("Cancelled", True, True),
+    ("canceled", True, True), ("Timeout", True, True), ("Timed Out", True, True), ("Skipped", True, False),
+    ("Paused", True, False), ("Running", False, False), ("Pending", False, False), (None, False, False),
+])
+def test_states(state, terminal, failed):
+    assert _blink_executions.is_terminal(state) is terminal
+    assert _blink_executions.is_failed(state) is failed
+
+
+def test_same_inputs_is_exact_but_ignores_key_order():
+    record = {"inputs": {"a": 1, "b": {"x": [1, 2]}}}
+    assert _blink_executions.same_inputs({"b": {"x": [1, 2]}, "a": 1}, record)
+    assert not _blink_executions.same_inputs({"a": "1", "b": {"x": [1, 2]}}, record)
+    assert not _blink_executions.same_inputs({"a": 1}, record)
+    assert _blink_executions.same_inputs(None, {"inputs": {}})
+    assert _blink_executions.same_inputs({}, {"inputs": None})
+
+
+# ---------------------------------------------------------------------------------------------
+# The execute POST: sent once
+# ---------------------------------------------------------------------------------------------
+
+def test_execute_async_posts_the_body_without_run_sync():
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-9"}))
+    assert client.start(WS, WF, {"input_values": {"a": 1}}) == "ex-9"
+    assert request_paths(session) == [("POST", EXECUTE)]
+    kwargs = session.calls[0][2]
+    assert kwargs["params"] is None
+    assert json.loads(kwargs["data"]) == {"input_values": {"a": 1}}
+    assert kwargs["headers"]["BLINK-API-KEY"] == KEY
+
+
+def test_execute_sync_asks_the_server_to_block_and_gives_the_read_that_much_longer():
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"out": 1}), timeout=30.0)
+    answer = client.execute(WS, WF, {}, sync_timeout=120)
+    assert answer.ok and answer.body == {"out": 1} and not answer.is_handle
+    kwargs = session.calls[0][2]
+    assert kwargs["params"] == {"run_sync": "true", "timeout": 120}
+    assert kwargs["timeout"] == 150.0
+    assert client.transport.timeout == 30.0
+
+
+def test_execute_is_repeated_after_a_429():
+    client, session, warnings, _clock = make_client(FakeRaw(429, {"status": 429, "message": "slow down"}),
+                                                    FakeRaw(200, {"execution_id": "ex-2"}))
+    assert client.start(WS, WF, {}) == "ex-2"
+    assert request_paths(session) == [("POST", EXECUTE)] * 2
+    assert "retry 1 of 2" in warnings[0]
+
+
+def test_execute_is_repeated_after_a_connection_refused_before_sending():
+    client, session, _warnings, _clock = make_client(connection_refused(), FakeRaw(200, {"execution_id": "ex-2"}))
+    assert client.start(WS, WF, {}) == "ex-2"
+    assert request_paths(session) == [("POST", EXECUTE)] * 2
+
+
+@pytest.mark.parametrize("failure", [
+    dropped_after_send,
+    lambda: requests.exceptions.ReadTimeout("read timed out"),
+    lambda: FakeRaw(503, {"status": 503, "message": "unavailable"}),
+    lambda: FakeRaw(502, text="<html><title>502 Bad Gateway</title></html>"),
+])
+def test_execute_is_never_repeated_once_it_may_have_reached_the_server(failure):
+    client, session, _warnings, _clock = make_client(failure(), FakeRaw(200, {"execution_id": "never"}))
+    with pytest.raises(TransportError) as caught:
+        client.start(WS, WF, {})
+    assert request_paths(session) == [("POST", EXECUTE)]
+    error = caught.value
+    assert error.may_have_committed is True
+    assert "the workflow may have started" in error.message and "dedupe_window" in error.message
+    assert error.message.startswith("POST %s failed" % EXECUTE)
+    assert KEY not in error.message and KEY not in json.dumps(error.to_fail_kwargs())
+
+
+def test_unknown_workflow_is_a_clear_404():
+    client, session, _warnings, _clock = make_client(FakeRaw(404, {"status": 404, "message": "Playbook wf-1 not found"}))
+    with pytest.raises(NotFoundError) as caught:
+        client.start(WS, WF, {})
+    message = caught.value.message
+    assert message.startswith("POST %s failed with HTTP 404: Playbook wf-1 not found" % EXECUTE)
+    assert "workflow_id" in message
+    assert caught.value.to_fail_kwargs()["api_error"] == {"method": "POST", "path": EXECUTE, "status": 404,
+                                                          "message": "Playbook wf-1 not found"}
+    assert len(session.calls) == 1
+
+
+def test_bad_key_and_viewer_role_say_what_to_check():
+    client, _session, _warnings, _clock = make_client(FakeRaw(401, {"status": 401, "message": "Invalid API key"}))
+    with pytest.raises(AuthenticationError) as caught:
+        client.start(WS, WF, {})
+    assert "HTTP 401: Invalid API key" in caught.value.message and KEY not in caught.value.message
+    client, _session, _warnings, _clock = make_client(FakeRaw(403, {"status": 403, "message": "Forbidden"}))
+    with pytest.raises(PermissionDeniedError) as caught:
+        client.start(WS, WF, {})
+    assert "Owner or Contributor" in caught.value.message
+
+
+def test_an_error_answer_to_a_plain_execute_is_raised_with_the_servers_message():
+    client, _session, _warnings, _clock = make_client(FakeRaw(400, {"status": 400, "message": "Missing input x"}))
+    with pytest.raises(ApiError) as caught:
+        client.start(WS, WF, {})
+    assert caught.value.status == 400 and "HTTP 400: Missing input x" in caught.value.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Executions: get, list (RQL), cancel, dedupe look-up
+# ---------------------------------------------------------------------------------------------
+
+def test_get_execution_404_names_execution_id():
+    client, session, _warnings, _clock = make_client(FakeRaw(404, {"status": 404, "message": "Execution x not found"}))
+    with pytest.raises(NotFoundError) as caught:
+        client.get_execution(WS, "x")
+    assert "GET %s/x failed with HTTP 404: Execution x not found" % EXECUTIONS in caught.value.message
+    assert "execution_id" in caught.value.message
+    assert request_paths(session) == [("GET", EXECUTIONS + "/x")]
+
+
+def test_list_executions_filters_on_the_workflow_newest_first_and_follows_offsets():
+    first = FakeRaw(200, {"limit": 50, "offset": 0, "total": 51,
+                          "results": [execution("ex-%d" % i, "Completed", started=T0 - i) for i in range(50)]})
+    second = FakeRaw(200, {"limit": 50, "offset": 50, "total": 51, "results": [execution("ex-50", started=T0 - 50)]})
+    client, session, _warnings, _clock = make_client(first, second)
+    found = client.list_executions(WS, WF)
+    assert len(found) == 51 and found[0]["id"] == "ex-0" and found[-1]["id"] == "ex-50"
+    assert request_paths(session) == [("GET", EXECUTIONS)] * 2
+    assert rql(session, 0) == {"filter": {"playbook_id": {"$eq": WF}}, "sort": ["-started_at"], "limit": 50, "offset": 0}
+    assert rql(session, 1)["offset"] == 50
+
+
+def test_list_executions_follows_the_total_when_the_server_caps_the_limit():
+    first = FakeRaw(200, {"limit": 10, "offset": 0, "total": 12,
+                          "results": [execution("ex-%d" % i, "Completed", started=T0 - i) for i in range(10)]})
+    second = FakeRaw(200, {"limit": 10, "offset": 10, "total": 12,
+                           "results": [execution("ex-%d" % i, started=T0 - i) for i in range(10, 12)]})
+    client, session, _warnings, _clock = make_client(first, second)
+    assert len(client.list_executions(WS, WF)) == 12
+    assert rql(session, 1)["offset"] == 10
+
+
+def test_list_executions_stops_at_a_page_older_than_since():
+    page = FakeRaw(200, {"total": 500, "results": [execution("ex-%d" % i, started=T0 - 100 - i) for i in range(50)]})
+    client, session, _warnings, _clock = make_client(page)
+    assert client.list_executions(WS, WF, since=T0 - 60) == []
+    assert len(session.calls) == 1
+
+
+def test_find_reusable_execution_takes_the_newest_identical_one_that_did_not_fail():
+    records = [
+        execution("failed", "Failed", {"a": 1}, started=T0 - 5),
+        execution("cancelled", "Cancelled", {"a": 1}, started=T0 - 6),
+        execution("timeout", "Timeout", {"a": 1}, started=T0 - 7),
+        execution("other-input", "Completed", {"a": 2}, started=T0 - 8),
+        execution("good", "Running", {"a": 1}, started=T0 - 9),
+        execution("older", "Completed", {"a": 1}, started=T0 - 10),
+    ]
+    client, session, _warnings, _clock = make_client(listing(*records))
+    assert client.find_reusable_execution(WS, WF, {"a": 1}, 60)["id"] == "good"
+    assert request_paths(session) == [("GET", EXECUTIONS)]
+
+
+def test_find_reusable_execution_ignores_executions_outside_the_window():
+    client, _session, _warnings, _clock = make_client(listing(execution("old", "Completed", {}, started=T0 - 120)))
+    assert client.find_reusable_execution(WS, WF, {}, 60) is None
+
+
+def test_cancel_reports_whether_it_cancelled():
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1", "state": "Cancelled"}),
+        FakeRaw(400, {"status": 400, "message": "Execution is not running"}))
+    assert client.cancel_execution(WS, "ex-1") is True
+    assert client.cancel_execution(WS, "ex-1") is False
+    assert request_paths(session) == [("POST", EXECUTIONS + "/ex-1/cancel")] * 2
+
+
+def test_cancel_of_an_unknown_execution_raises():
+    client, _session, _warnings, _clock = make_client(FakeRaw(404, {"status": 404, "message": "not found"}))
+    with pytest.raises(NotFoundError):
+        client.cancel_execution(WS, "nope")
+
+
+# ---------------------------------------------------------------------------------------------
+# Waiting
+# ---------------------------------------------------------------------------------------------
+
+def test_wait_for_end_polls_with_growing_pauses_until_a_terminal_state():
+    client, session, _warnings, clock = make_client(
+        FakeRaw(200, execution(state="Running")), FakeRaw(200, execution(state="Running")),
+        FakeRaw(200, execution(state="Completed", output={"x": 1})))
+    record, ended = client.wait_for_end(WS, "ex-1", Deadline(60, clock.monotonic), 2.0)
+    assert ended is True and record["state"] == "Completed"
+    assert request_paths(session) == [("GET", EXECUTIONS + "/ex-1")] * 3
+    assert clock.sleeps == [0.5, 1.0]  # the one wait loop: 0.5 s, doubling up to poll_interval
+
+
+def test_wait_for_end_gives_up_at_the_deadline_with_a_bounded_number_of_reads():
+    client, session, _warnings, clock = make_client(*[FakeRaw(200, execution(state="Running"))] * 10)
+    record, ended = client.wait_for_end(WS, "ex-1", Deadline(5, clock.monotonic), 2.0)
+    assert ended is False and record["state"] == "Running"
+    assert len(session.calls) == 5  # at 0, 0.5, 1.5, 3.5 and the deadline (5)
+    assert clock.sleeps == [0.5, 1.0, 2.0, 1.5]
+
+
+def test_wait_for_end_judges_a_record_in_hand_before_reading():
+    client, session, _warnings, clock = make_client(FakeRaw(200, execution(state="Completed")))
+    record, ended = client.wait_for_end(WS, "ex-1", Deadline(60, clock.monotonic), 2.0,
+                                        current=execution(state="Running"))
+    assert ended is True and record["state"] == "Completed"
+    assert len(session.calls) == 1 and clock.sleeps == [0.5]
+
+
+def run_and_wait(client, payload=None, wait_timeout=60, poll_interval=2.0, cancel=False):
+    run = _blink_executions.BlinkRun(WS, WF, wait_timeout, poll_interval, cancel)
+    return _blink_executions.run_and_wait(client, run, payload if payload is not None else {"input_values": {"a": 1}})
+
+
+def test_sync_output_makes_no_polling_request():
+    ours = execution("ex-ours", "Completed", {"a": 1}, started=T0 + 0.5)
+    older = execution("ex-older", "Completed", {"a": 1}, started=T0 - 20)
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0 + 1)), listing(ours, older))
+    result = run_and_wait(client)
+    assert result == {"execution_id": "ex-ours", "state": "Completed", "output": {"ticket": "SEC-1"}, "execution": ours}
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+    assert session.calls[0][2]["params"] == {"run_sync": "true", "timeout": 60}
+
+
+def test_sync_output_never_takes_an_older_identical_run_for_ours():
+    older = execution("ex-older", "Completed", {"a": 1}, started=T0 - 20)
+    client, _session, warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0)),
+                                                     listing(older))
+    result = run_and_wait(client)
+    assert result["execution_id"] is None and result["state"] == "Completed" and result["output"] == {"ticket": "SEC-1"}
+    assert "could not be identified" in warnings[-1]
+
+
+def test_sync_output_that_names_the_execution_needs_no_look_up():
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-5", "result": "ok"}))
+    result = run_and_wait(client)
+    assert result["execution_id"] == "ex-5" and result["output"] == {"execution_id": "ex-5", "result": "ok"}
+    assert len(session.calls) == 1
+
+
+def test_an_execution_id_only_answer_is_polled_to_completion():
+    client, session, _warnings, clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, execution(state="Running")),
+        FakeRaw(200, execution(state="Completed", output={"done": True})))
+    result = run_and_wait(client)
+    assert result["execution_id"] == "ex-1" and result["state"] == "Completed" and result["output"] == {"done": True}
+    assert request_paths(session) == [("POST", EXECUTE)] + [("GET", EXECUTIONS + "/ex-1")] * 2
+    assert clock.sleeps == [0.5]
+
+
+def test_a_polled_execution_that_fails_raises_with_its_id_state_and_error_details():
+    failed = execution(state="Failed", error_details=FAILED_DETAILS)
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed))
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    details = caught.value.to_fail_kwargs()
+    assert details["execution_id"] == "ex-1" and details["state"] == "Failed"
+    assert details["error_details"] == FAILED_DETAILS and details["execution"] == failed
+    assert details["changed"] is True
+    assert "workflow wf-1 execution ex-1 ended Failed: Step 'scan' failed" in details["msg"]
+
+
+def test_a_handle_that_says_the_run_failed_is_read_and_fails_the_wait():
+    failed = execution(state="Failed", error_details=FAILED_DETAILS)
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1", "state": "Failed"}),
+                                                     FakeRaw(200, failed))
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["error_details"] == FAILED_DETAILS
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1")]
+
+
+@pytest.mark.parametrize("state", ["Cancelled", "Timeout"])
+def test_cancelled_and_timed_out_executions_fail_the_wait(state):
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
+                                                      FakeRaw(200, execution(state=state)))
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["state"] == state
+
+
+def test_a_sync_error_from_a_failed_workflow_carries_the_servers_message_and_the_execution():
+    failed = execution("ex-7", "Failed", {"a": 1}, started=T0 + 0.2, error_details=FAILED_DETAILS)
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(400, {"status": 400, "message": "Workflow execution failed: bad scan"}, headers=date_header(T0)),
+        listing(failed))
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    details = caught.value.to_fail_kwargs()
+    assert details["msg"] == "workflow wf-1 execution ex-7 ended Failed: Workflow execution failed: bad scan"
+    assert details["execution_id"] == "ex-7" and details["error_details"] == FAILED_DETAILS
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+
+
+def test_a_sync_error_that_names_the_execution_reads_it():
+    failed = execution("ex-8", "Failed", error_details=FAILED_DETAILS)
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(500, {"status": 500, "message": "failed", "execution_id": "ex-8"}), FakeRaw(200, failed))
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["execution_id"] == "ex-8"
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-8")]
+
+
+def test_a_sync_error_that_started_nothing_is_the_servers_error():
+    completed_earlier = execution("ex-old", "Completed", {"a": 1}, started=T0 + 0.5)
+    client, _session, _warnings, _clock = make_client(
+        FakeRaw(400, {"status": 400, "message": "Missing required input values: b"}, headers=date_header(T0)),
+        listing(completed_earlier))
+    with pytest.raises(ApiError) as caught:
+        run_and_wait(client)
+    assert not isinstance(caught.value, _blink_executions.ExecutionError)
+    assert "POST %s failed with HTTP 400: Missing required input values: b" % EXECUTE in caught.value.message
+
+
+def test_a_sync_timeout_error_falls_back_to_polling_the_running_execution():
+    running = execution("ex-3", "Running", {"a": 1}, started=T0 + 0.1)
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(408, {"status": 408, "message": "Timed out waiting"}, headers=date_header(T0 + 2)),
+        listing(running), FakeRaw(200, execution("ex-3", "Completed", output={"ok": 1})))
+    result = run_and_wait(client)
+    assert result["execution_id"] == "ex-3" and result["output"] == {"ok": 1}
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-3")]
+
+
+def test_a_gateway_timeout_on_the_sync_call_finds_the_run_and_polls_it():
+    running = execution("ex-4", "Running", {"a": 1}, started=T0 + 0.1)
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(504, text="<html><title>504 Gateway Time-out</title></html>"),
+        listing(running), FakeRaw(200, execution("ex-4", "Completed")))
+    assert run_and_wait(client)["execution_id"] == "ex-4"
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "GET"]
+
+
+def test_a_gateway_timeout_with_no_run_found_says_it_may_have_started():
+    client, session, _warnings, _clock = make_client(FakeRaw(504, text="gateway timeout"), listing())
+    with pytest.raises(TransportError) as caught:
+        run_and_wait(client)
+    assert "may have started" in caught.value.message
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET"]
+
+
+def test_a_lost_answer_is_reported_without_any_further_request():
+    client, session, _warnings, _clock = make_client(requests.exceptions.ReadTimeout("timed out"))
+    with pytest.raises(TransportError) as caught:
+        run_and_wait(client)
+    assert caught.value.may_have_committed and "may have started" in caught.value.message
+    assert len(session.calls) == 1
+
+
+def test_wait_timeout_without_cancel_fails_and_leaves_it_running():
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1"}), *[FakeRaw(200, execution(state="Running"))] * 10)
+    with pytest.raises(_blink_executions.WaitTimeoutError) as caught:
+        run_and_wait(client, wait_timeout=4, poll_interval=2.0)
+    details = caught.value.to_fail_kwargs()
+    assert details["cancelled"] is False and details["state"] == "Running" and details["execution_id"] == "ex-1"
+    assert "cancel_on_timeout" in details["msg"] and "still running" in details["msg"]
+    assert all(method == "GET" for method, _path in request_paths(session)[1:])
+
+
+def test_wait_timeout_with_cancel_cancels_and_reports_the_final_state():
+    cancelled = execution(state="Cancelled", error_details={"message": "cancelled", "error_code": "CANCELLED"})
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1"}), *([FakeRaw(200, execution(state="Running"))] * 5
+                                                  + [FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, cancelled)]))
+    with pytest.raises(_blink_executions.WaitTimeoutError) as caught:
+        run_and_wait(client, wait_timeout=4, poll_interval=2.0, cancel=True)
+    details = caught.value.to_fail_kwargs()
+    assert details["cancelled"] is True and details["state"] == "Cancelled"
+    assert "it was cancelled" in details["msg"] and "state Running" in details["msg"]
+    assert request_paths(session)[-2:] == [("POST", EXECUTIONS + "/ex-1/cancel"), ("GET", EXECUTIONS + "/ex-1")]
+
+
+def test_a_run_that_ends_just_as_it_is_cancelled_counts_as_ended():
+    client, _session, _warnings, _clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1"}), *([FakeRaw(200, execution(state="Running"))] * 5
+                                                  + [FakeRaw(400, {"status": 400, "message": "not running"}),
+                                                     FakeRaw(200, execution(state="Completed", output={"v": 2}))]))
+    result = run_and_wait(client, wait_timeout=4, poll_interval=2.0, cancel=True)
+    assert result["state"] == "Completed" and result["output"] == {"v": 2}
