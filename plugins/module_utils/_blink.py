@@ -13,7 +13,7 @@ client file over this one ``BlinkClient``.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
@@ -28,6 +28,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._http import (
     quote_segment,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import userinfo_values
 
 DEFAULT_API_URL = "https://app.blinkops.com"
 API_ROOT = ("api", "v1")
@@ -58,6 +59,12 @@ def api_base_url(api_url: str) -> str:
     if url.endswith("/api/v1"):
         url = url[:-len("/api/v1")]
     return url
+
+
+def blink_secret_values(params: Dict[str, Any]) -> Set[str]:
+    """Credentials written into a URL option (api_url, callback.url): the module base hides them everywhere."""
+    callback = params.get("callback") if isinstance(params.get("callback"), dict) else {}
+    return userinfo_values(params.get("api_url"), callback.get("url"))
 
 
 def with_blink_hint(error: ApiError, what: str) -> ApiError:

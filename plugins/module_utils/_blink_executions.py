@@ -474,6 +474,14 @@ def follow_execution(client: BlinkExecutionsClient, run: BlinkRun, execution_id:
     return execution_result(execution_id, execution)
 
 
+def reuse_execution(client: BlinkExecutionsClient, run: BlinkRun, execution: Dict[str, Any],
+                    wait: bool) -> Dict[str, Any]:
+    """An earlier identical run (``dedupe_window``) stands in for a new one; with ``wait``, seen to its end."""
+    if wait:
+        return follow_execution(client, run, execution_id_of(execution) or "", execution)
+    return execution_result(execution_id_of(execution), execution)
+
+
 def run_and_wait(client: BlinkExecutionsClient, run: BlinkRun, payload: Dict[str, Any]) -> Dict[str, Any]:
     """Execute with ``run_sync=true&timeout=wait_timeout`` and see the run to its end.
 

@@ -32,7 +32,7 @@ SENT_MASK = MASK + " (sent)"
 WRITE_ONLY_KEYS = frozenset(("password",))
 
 # scheme://userinfo@ -- userinfo is everything up to the first '@' before the host's end.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#@\s]*)@")
 
 
 def is_secret_holder(value: Mapping[str, Any]) -> bool:
@@ -109,6 +109,25 @@ def has_write_only(value: Any) -> bool:
 def redact_userinfo(text: Any) -> str:
     """``https://user:pw@host/x`` -> ``https://********@host/x``, for every URL in ``text``."""
     return _USERINFO.sub(lambda match: match.group(1) + MASK + "@", str(text))
+
+
+def userinfo_values(*texts: Any) -> Set[str]:
+    """The ``user:password`` (and the password alone) of every URL in ``texts``, for ``no_log_values``.
+
+    An option such as ``api_url`` is not a secret, but credentials written into it are.
+    """
+    found: Set[str] = set()
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        for match in _USERINFO.finditer(text):
+            userinfo = match.group(2)
+            if userinfo:
+                found.add(userinfo)
+            password = userinfo.partition(":")[2]
+            if password:
+                found.add(password)
+    return found
 
 
 def scrub(text: Any, secrets: Iterable[str]) -> str:

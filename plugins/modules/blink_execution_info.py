@@ -155,7 +155,7 @@ execution:
     trigger_type: api
 '''
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC, blink_secret_values
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink_executions import (
     BlinkExecutionsClient,
     BlinkRun,
@@ -194,7 +194,7 @@ def run(module, client):
 
 
 def main():
-    module_main(SPEC, run, BlinkExecutionsClient.from_module)
+    module_main(SPEC, run, BlinkExecutionsClient.from_module, secret_finder=blink_secret_values)
 
 
 if __name__ == '__main__':

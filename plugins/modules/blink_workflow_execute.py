@@ -332,14 +332,13 @@ may_have_committed:
   sample: true
 '''
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC, blink_secret_values
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink_executions import (
     BlinkExecutionsClient,
     BlinkRun,
     execute_payload,
-    execution_id_of,
     execution_result,
-    follow_execution,
+    reuse_execution,
     run_and_wait,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
@@ -384,12 +383,8 @@ def run(module, client):
         existing = client.find_reusable_execution(blink_run.workspace_id, blink_run.workflow_id,
                                                   params["input_values"], params["dedupe_window"])
     if existing is not None:
-        # An earlier identical run stands in for a new one; with wait, it is seen to its end.
-        if params["wait"] and not module.check_mode:
-            result = follow_execution(client, blink_run, execution_id_of(existing), existing)
-        else:
-            result = execution_result(execution_id_of(existing), existing)
-        return dict(result, changed=False, reused=True)
+        return dict(reuse_execution(client, blink_run, existing, params["wait"] and not module.check_mode),
+                    changed=False, reused=True)
     if module.check_mode:
         result = execution_result(None, None)
     elif not params["wait"]:
@@ -400,7 +395,7 @@ def run(module, client):
 
 
 def main():
-    module_main(SPEC, run, BlinkExecutionsClient.from_module)
+    module_main(SPEC, run, BlinkExecutionsClient.from_module, secret_finder=blink_secret_values)
 
 
 if __name__ == '__main__':

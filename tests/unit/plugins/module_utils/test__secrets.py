@@ -16,6 +16,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import 
     redact_userinfo,
     scrub,
     secret_values,
+    userinfo_values,
     without_write_only,
 )
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__compare import SERVER_ACTION
@@ -103,3 +104,9 @@ def test_scrub_masks_known_secrets_and_userinfo():
     text = "failed: token s3cret-long rejected by https://u:p@h.test/ (s3cret)"
     assert scrub(text, {"s3cret", "s3cret-long", ""}) == (
         "failed: token %s rejected by https://%s@h.test/ (%s)" % (MASK, MASK, MASK))
+
+
+def test_userinfo_values_finds_the_credentials_written_into_urls():
+    assert userinfo_values("https://bot:pa55@hook.test/x", None, "ssh://git@host/", "https://plain.test") == {
+        "bot:pa55", "pa55", "git"}
+    assert userinfo_values(42, "no url") == set()

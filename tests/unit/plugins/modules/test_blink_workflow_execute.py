@@ -175,3 +175,12 @@ def test_secrets_never_reach_the_output(capsys):
                                        "cookies": {"session": "cookie-s3cret"}})
     assert result["failed"] is True and "HTTP 401" in result["msg"]
     assert KEY not in out and "hook-s3cret" not in out and "cookie-s3cret" not in out
+
+
+def test_credentials_in_urls_never_reach_the_output(capsys):
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}))
+    result, out = run_module(blink_workflow_execute, client, capsys, wait=False,
+                             callback={"url": "https://hookbot:hook-pa55@hook.test/in"})
+    assert result["changed"] is True and len(session.calls) == 1
+    assert json.loads(session.calls[0][2]["data"])["callback"]["url"] == "https://hookbot:hook-pa55@hook.test/in"
+    assert "hook-pa55" not in out
