@@ -217,7 +217,7 @@ def documentation() -> Dict[str, Dict[str, Any]]:
 
 def description_lines() -> List[str]:
     """One DOCUMENTATION ``description`` line per modelled type: what it does and which options are its own."""
-    return ["Type C(%s) %s Its options: %s." % (
+    return ["Type C(%s) %s It takes %s." % (
         action_type.name, action_type.summary,
         ", ".join("O(%s)%s" % (name, " (required)" if name in action_type.required else "")
                   for name in action_type.options))

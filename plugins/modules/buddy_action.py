@@ -29,11 +29,27 @@ description:
   - The type of an existing action can't be changed. With O(recreate=true), a new action of the
     requested type is added right after the old one, then the old one is deleted, so the action
     keeps its position and nothing is lost if the add fails.
-  - The types C(BLACKFIRE_PYTHON), C(SANDBOX_MANAGE), C(SANDBOX_CREATE) and C(RUN_DOCKER_CONTAINER)
-    are modelled, each with its own options. Their required options, options that belong to
-    another type and values outside the allowed ones make the task fail before any request,
-    naming the option. Any other Buddy action type is passed through, with its fields in
-    O(fields) (the common options work for every type).
+  - Four action types are modelled, each with its own options (listed below; each option's description
+    starts with the types it belongs to). Their required options, options that belong to another type
+    and values outside the allowed ones make the task fail before any request, naming the option. Any
+    other Buddy action type is passed through, with its fields in O(fields); the options from
+    O(trigger_time) to O(permissions) are fields every type has.
+  # BEGIN generated from the action-type registry: run tests/unit/plugins/modules/test_buddy_action_docs.py
+  - Type C(BLACKFIRE_PYTHON) runs Python commands profiled by Blackfire. It takes O(execute_commands)
+    (required), O(version) (required), O(integration) (required), O(shell), O(setup_commands).
+  - Type C(SANDBOX_MANAGE) starts, stops, deletes or snapshots sandboxes, or their apps. It takes O(operation)
+    (required), O(targets) (required), O(snapshot_name).
+  - Type C(SANDBOX_CREATE) creates a sandbox, from scratch, from another sandbox or from a snapshot. It
+    takes O(from) (required), O(spec), O(sandbox_identifier), O(snapshot_name), O(update_if_exists), O(start).
+  - Type C(RUN_DOCKER_CONTAINER) runs commands in a container of any image (every field of the API's reference
+    a user can set). It takes O(docker_image_name), O(docker_image_tag), O(execute_commands), O(setup_commands),
+    O(inline_commands), O(shell), O(working_directory), O(volume_mappings), O(cached_dirs), O(services),
+    O(run_as_user), O(main_service_name), O(mount_filesystem_disable), O(entrypoint), O(reset_entrypoint),
+    O(image_location), O(docker_registry), O(registry), O(insecure_registry), O(login), O(password), O(region),
+    O(target_stage), O(docker_build_action_id), O(docker_build_action_name), O(export_container_path),
+    O(execute_every_command), O(ignore_image_pull_failures), O(cache_base_image), O(version), O(package),
+    O(integration), O(unit_tests_suite), O(unit_tests_path), O(vt_suite).
+  # END generated
   - Options you leave unset are neither sent nor compared.
 author:
   - opsflow maintainers (@opsflow)
@@ -55,7 +71,7 @@ attributes:
     details:
       - C(before) and C(after) hold the fields the task sets (and C(after_action_id) when the action moves),
         secrets masked. For an added action C(before) is empty; for a removed one C(after) is empty.
-      - A secret that an update sends (see O(update_password)) shows in C(after) as C(******** (sent)), at any
+      - A secret that an update sends (see O(update_password)) shows in C(after) as V(******** (sent\)), at any
         depth (O(password), the value of an encrypted variable, a C(password) of O(services)).
 notes:
   - "Needs a token with the E(EXECUTION_INFO) scope to read actions and E(EXECUTION_MANAGE) to change them."
@@ -116,7 +132,7 @@ options:
         action is added; on an existing action they are never sent unless another change in the same field
         needs it.
       - V(always) also sends them to an existing action, on every run. As they can't be compared, the task
-        then always reports a change, and the diff shows each secret sent as C(******** (sent)).
+        then always reports a change, and the diff shows each secret sent as V(******** (sent\)).
     type: str
     choices: [on_create, always]
     default: on_create
@@ -146,12 +162,19 @@ options:
         C(execute_commands) for C(BUILD)), just as those options may be set directly for such a type.
       - Values are compared like the options (subset rules), but a null is kept and sent.
     type: dict
+  # BEGIN generated from the action-type registry: run tests/unit/plugins/modules/test_buddy_action_docs.py
   trigger_time:
     description:
       - When the action runs. The server's default is V(ON_EVERY_EXECUTION).
     type: str
-    choices: [ON_EVERY_EXECUTION, ON_SUCCESS, ON_FAILURE, ON_BACK_TO_SUCCESS, ON_WARNING, ON_WAIT_FOR_APPROVE,
-              ON_TERMINATE]
+    choices:
+      - ON_EVERY_EXECUTION
+      - ON_SUCCESS
+      - ON_FAILURE
+      - ON_BACK_TO_SUCCESS
+      - ON_WARNING
+      - ON_WAIT_FOR_APPROVE
+      - ON_TERMINATE
   trigger_conditions:
     description:
       - Conditions that must all be met for the action to run.
@@ -162,56 +185,70 @@ options:
       trigger_condition:
         description:
           - The kind of condition, for example V(ON_CHANGE), V(ON_CHANGE_AT_PATH), V(VAR_IS), V(VAR_IS_NOT),
-            V(VAR_CONTAINS), V(VAR_NOT_CONTAINS), V(DATETIME), V(SUCCESS_PIPELINE), V(TRIGGERING_USER_IS) or
-            V(TRIGGERING_USER_IS_IN_GROUP).
+            V(VAR_CONTAINS), V(VAR_NOT_CONTAINS), V(DATETIME), V(SUCCESS_PIPELINE), V(TRIGGERING_USER_IS)
+            or V(TRIGGERING_USER_IS_IN_GROUP).
         type: str
         required: true
       trigger_condition_paths:
-        description: Paths for V(ON_CHANGE_AT_PATH).
+        description:
+          - Paths for V(ON_CHANGE_AT_PATH).
         type: list
         elements: str
       trigger_variable_key:
-        description: Variable name for the C(VAR_*) conditions.
+        description:
+          - Variable name for the C(VAR_*) conditions.
         type: str
       trigger_variable_value:
-        description: Value for the C(VAR_*) conditions.
+        description:
+          - Value for the C(VAR_*) conditions.
         type: str
       trigger_hours:
-        description: Hours (0-23) for V(DATETIME).
+        description:
+          - Hours (0-23) for V(DATETIME).
         type: list
         elements: int
       trigger_days:
-        description: Days of the week (1 is Monday) for V(DATETIME).
+        description:
+          - Days of the week (1 is Monday) for V(DATETIME).
         type: list
         elements: int
       zone_id:
-        description: Time zone for V(DATETIME), for example V(Europe/Warsaw).
+        description:
+          - Time zone for V(DATETIME), for example V(Europe/Warsaw).
         type: str
       timezone:
-        description: Time zone for V(DATETIME) in newer API versions.
+        description:
+          - Time zone for V(DATETIME) in newer API versions.
         type: str
       trigger_project_name:
-        description: Project of the pipeline for V(SUCCESS_PIPELINE).
+        description:
+          - Project of the pipeline for V(SUCCESS_PIPELINE).
         type: str
       trigger_pipeline_name:
-        description: Pipeline for V(SUCCESS_PIPELINE).
+        description:
+          - Pipeline for V(SUCCESS_PIPELINE).
         type: str
       trigger_user:
-        description: User (email) for V(TRIGGERING_USER_IS) and V(TRIGGERING_USER_IS_NOT).
+        description:
+          - User (email) for V(TRIGGERING_USER_IS) and V(TRIGGERING_USER_IS_NOT).
         type: str
       trigger_group:
-        description: Group for V(TRIGGERING_USER_IS_IN_GROUP) and V(TRIGGERING_USER_IS_NOT_IN_GROUP).
+        description:
+          - Group for V(TRIGGERING_USER_IS_IN_GROUP) and V(TRIGGERING_USER_IS_NOT_IN_GROUP).
         type: str
   run_next:
     description:
       - Whether the next action waits for this one (V(WAIT_ON_SUCCESS)) or runs in parallel with it.
     type: str
-    choices: [WAIT_ON_SUCCESS, IN_SOFT_PARALLEL, IN_HARD_PARALLEL]
+    choices:
+      - WAIT_ON_SUCCESS
+      - IN_SOFT_PARALLEL
+      - IN_HARD_PARALLEL
   run_only_on_first_failure:
     description:
       - With V(true) the action runs only on the first failure, not on each one.
-      - Only with O(trigger_time=ON_FAILURE) (set in the task or already on the action); otherwise the task
-        fails before any change.
+      - Only with O(trigger_time=ON_FAILURE) (set in the task or already on the action); otherwise the
+        task fails before any change.
     type: bool
   variables:
     description:
@@ -219,43 +256,55 @@ options:
       - The value of a variable with O(variables[].encrypted=true) is a secret; see O(update_password).
     type: list
     elements: dict
-    suboptions: &variable_options
+    suboptions:
       key:
-        description: The variable's name.
+        description:
+          - The variable's name.
         type: str
         required: true
       value:
-        description: The variable's value. With O(variables[].encrypted=true) it is write-only, masked in output.
+        description:
+          - The variable's value. With O(variables[].encrypted=true) it is write-only, masked in output.
         type: str
       type:
-        description: The variable's type, for example V(VAR) (the server's default), V(FILE) or V(SSH_KEY).
+        description:
+          - The variable's type, for example V(VAR) (the server's default), V(FILE) or V(SSH_KEY).
         type: str
       encrypted:
-        description: Whether the value is stored encrypted.
+        description:
+          - Whether the value is stored encrypted.
         type: bool
       settable:
-        description: Whether the value can be changed when a run starts.
+        description:
+          - Whether the value can be changed when a run starts.
         type: bool
       description:
-        description: A description of the variable.
+        description:
+          - A description of the variable.
         type: str
   disabled:
-    description: Whether the action is disabled.
+    description:
+      - Whether the action is disabled.
     type: bool
   timeout:
-    description: The action's timeout in seconds.
+    description:
+      - The action's timeout in seconds.
     type: int
   ignore_errors:
-    description: Whether a failure of this action only marks it as a warning and the run goes on.
+    description:
+      - Whether a failure of this action only marks it as a warning and the run goes on.
     type: bool
   retry_count:
-    description: How many times a failed action is retried.
+    description:
+      - How many times a failed action is retried.
     type: int
   retry_interval:
-    description: Seconds between retries.
+    description:
+      - Seconds between retries.
     type: int
   loop:
-    description: Values (or variable names) the action is run in a loop for.
+    description:
+      - Values (or variable names) the action is run in a loop for.
     type: list
     elements: str
   permissions:
@@ -264,285 +313,446 @@ options:
     type: dict
     suboptions:
       others:
-        description: Access level of everyone not listed, for example V(DEFAULT), V(DENIED), V(READ_ONLY) or
-          V(RUN_ONLY).
+        description:
+          - Access level of everyone not listed, for example V(DEFAULT), V(DENIED), V(READ_ONLY) or V(RUN_ONLY).
         type: str
       users:
-        description: Access of single users.
+        description:
+          - Access of single users.
         type: list
         elements: dict
-        suboptions: &permission_entry
+        suboptions:
           id:
-            description: The user's or group's ID.
+            description:
+              - The user's or group's ID.
             type: int
             required: true
           access_level:
-            description: Access level, for example V(DENIED), V(READ_ONLY), V(RUN_ONLY) or V(MANAGE).
+            description:
+              - Access level, for example V(DENIED), V(READ_ONLY), V(RUN_ONLY) or V(MANAGE).
             type: str
             required: true
       groups:
-        description: Access of groups.
+        description:
+          - Access of groups.
         type: list
         elements: dict
-        suboptions: *permission_entry
+        suboptions:
+          id:
+            description:
+              - The user's or group's ID.
+            type: int
+            required: true
+          access_level:
+            description:
+              - Access level, for example V(DENIED), V(READ_ONLY), V(RUN_ONLY) or V(MANAGE).
+            type: str
+            required: true
   execute_commands:
     description:
+      - Only for types C(BLACKFIRE_PYTHON) (required for it) and C(RUN_DOCKER_CONTAINER).
       - Commands the action runs.
-      - C(BLACKFIRE_PYTHON) (required) and C(RUN_DOCKER_CONTAINER).
-    type: list
-    elements: str
-  setup_commands:
-    description:
-      - Commands run only on the first run, to prepare the environment.
-      - C(BLACKFIRE_PYTHON) and C(RUN_DOCKER_CONTAINER).
     type: list
     elements: str
   version:
     description:
-      - C(BLACKFIRE_PYTHON) (required) the Python version, such as V(3.12) or V(latest).
-      - C(RUN_DOCKER_CONTAINER) the version of the package from the package registry.
+      - Only for types C(BLACKFIRE_PYTHON) (required for it) and C(RUN_DOCKER_CONTAINER).
+      - For C(BLACKFIRE_PYTHON), the Python version, such as V(3.12) or V(latest).
+      - For C(RUN_DOCKER_CONTAINER), the version of the package from the package registry.
     type: str
   integration:
     description:
+      - Only for types C(BLACKFIRE_PYTHON) (required for it) and C(RUN_DOCKER_CONTAINER).
       - The integration the action uses, as its identifier (a string) or a dict with C(identifier).
       - A string is sent as a dict with that C(identifier); only the keys given are compared.
-      - C(BLACKFIRE_PYTHON) (required, the Blackfire integration) and C(RUN_DOCKER_CONTAINER) (the registry's
-        integration).
+      - For C(BLACKFIRE_PYTHON), the Blackfire integration.
+      - For C(RUN_DOCKER_CONTAINER), the registry's integration.
     type: raw
   shell:
     description:
+      - Only for types C(BLACKFIRE_PYTHON) and C(RUN_DOCKER_CONTAINER).
       - The shell that runs the commands. The server's default is V(SH).
-      - C(BLACKFIRE_PYTHON) (V(SH) or V(BASH)) and C(RUN_DOCKER_CONTAINER).
+      - C(BLACKFIRE_PYTHON) takes only V(SH) and V(BASH).
     type: str
-    choices: [SH, BASH, POWERSHELL]
+    choices:
+      - SH
+      - BASH
+      - POWERSHELL
+  setup_commands:
+    description:
+      - Only for types C(BLACKFIRE_PYTHON) and C(RUN_DOCKER_CONTAINER).
+      - Commands run only on the first run, to prepare the environment.
+    type: list
+    elements: str
   operation:
     description:
-      - C(SANDBOX_MANAGE) (required) what to do to the target sandboxes.
+      - Only for type C(SANDBOX_MANAGE); required for it.
+      - What to do to the target sandboxes.
     type: str
-    choices: [START, STOP, DELETE, APP_START, APP_RESTART, APP_STOP, CREATE_SNAPSHOT]
+    choices:
+      - START
+      - STOP
+      - DELETE
+      - APP_START
+      - APP_RESTART
+      - APP_STOP
+      - CREATE_SNAPSHOT
   targets:
     description:
-      - C(SANDBOX_MANAGE) (required) the sandboxes to act on. The list is compared item by item, in order.
+      - Only for type C(SANDBOX_MANAGE); required for it.
+      - The sandboxes to act on. The list is compared item by item, in order.
     type: list
     elements: dict
     suboptions:
       identifier:
-        description: The sandbox identifier to match (with O(targets[].type=MATCH)).
+        description:
+          - The sandbox identifier to match (with O(targets[].type=MATCH)).
         type: str
       scope:
-        description: Where to look for the sandboxes.
+        description:
+          - Where to look for the sandboxes.
         type: str
-        choices: [ANY, PROJECT, WORKSPACE]
+        choices:
+          - ANY
+          - PROJECT
+          - WORKSPACE
       type:
-        description: Match by identifier (V(MATCH)) or by tags (V(TAG)).
+        description:
+          - Match by identifier (V(MATCH)) or by tags (V(TAG)).
         type: str
-        choices: [MATCH, TAG]
+        choices:
+          - MATCH
+          - TAG
       tags:
-        description: Tags to match (with O(targets[].type=TAG)).
+        description:
+          - Tags to match (with O(targets[].type=TAG)).
         type: list
         elements: str
   snapshot_name:
     description:
-      - C(SANDBOX_MANAGE) the name of the snapshot to make with O(operation=CREATE_SNAPSHOT); may use Buddy
-        variables such as C($BUDDY_RUN_ID).
-      - C(SANDBOX_CREATE) the snapshot to create the sandbox from (required with V(SNAPSHOT) as O(from)).
+      - Only for types C(SANDBOX_MANAGE) and C(SANDBOX_CREATE).
+      - For C(SANDBOX_MANAGE), the name of the snapshot to make with O(operation=CREATE_SNAPSHOT); may
+        use Buddy variables such as C($BUDDY_RUN_ID).
+      - For C(SANDBOX_CREATE), the snapshot to create the sandbox from (required with V(SNAPSHOT) as O(from)).
     type: str
   from:
     description:
-      - C(SANDBOX_CREATE) (required) what the sandbox is created from. V(SCRATCH) needs O(spec), V(SANDBOX) needs
-        O(sandbox_identifier), V(SNAPSHOT) needs O(snapshot_name).
+      - Only for type C(SANDBOX_CREATE); required for it.
+      - What the sandbox is created from. V(SCRATCH) needs O(spec), V(SANDBOX) needs O(sandbox_identifier),
+        V(SNAPSHOT) needs O(snapshot_name).
     type: str
-    choices: [SCRATCH, SANDBOX, SNAPSHOT]
+    choices:
+      - SCRATCH
+      - SANDBOX
+      - SNAPSHOT
   spec:
     description:
-      - C(SANDBOX_CREATE) the sandbox specification. Compared key by key on the keys given; sent whole when it
-        differs.
+      - Only for type C(SANDBOX_CREATE).
+      - The sandbox specification. Compared key by key on the keys given; sent whole when it differs.
     type: dict
     suboptions:
       name:
-        description: The sandbox's display name.
+        description:
+          - The sandbox's display name.
         type: str
       identifier:
-        description: The sandbox's identifier (letters, digits, C(_) and C(-)).
+        description:
+          - The sandbox's identifier (letters, digits, C(_) and C(-)).
         type: str
       os:
-        description: The operating system image.
+        description:
+          - The operating system image.
         type: str
-        choices: ["ubuntu:22.04", "ubuntu:24.04"]
+        choices:
+          - ubuntu:22.04
+          - ubuntu:24.04
       resources:
-        description: CPU and memory, as C(<cpus>x<GB>) from V(1x2) to V(12x24), or V(CUSTOM).
+        description:
+          - CPU and memory, as C(<cpus>x<GB>) from V(1x2) to V(12x24), or V(CUSTOM).
         type: str
       first_boot_commands:
-        description: Commands run on the first boot (one string, one command per line).
+        description:
+          - Commands run on the first boot (one string, one command per line).
         type: str
       app_dir:
-        description: The directory the apps run in.
+        description:
+          - The directory the apps run in.
         type: str
       apps:
-        description: Commands that start the sandbox's apps.
+        description:
+          - Commands that start the sandbox's apps.
         type: list
         elements: str
       tags:
-        description: Tags of the sandbox.
+        description:
+          - Tags of the sandbox.
         type: list
         elements: str
       timeout:
-        description: Seconds of inactivity after which the sandbox stops.
+        description:
+          - Seconds of inactivity after which the sandbox stops.
         type: int
       variables:
-        description: Environment variables of the sandbox, compared item by item in order.
+        description:
+          - Environment variables of the sandbox, compared item by item in order.
         type: list
         elements: dict
-        suboptions: *variable_options
+        suboptions:
+          key:
+            description:
+              - The variable's name.
+            type: str
+            required: true
+          value:
+            description:
+              - The variable's value. With O(variables[].encrypted=true) it is write-only, masked in output.
+            type: str
+          type:
+            description:
+              - The variable's type, for example V(VAR) (the server's default), V(FILE) or V(SSH_KEY).
+            type: str
+          encrypted:
+            description:
+              - Whether the value is stored encrypted.
+            type: bool
+          settable:
+            description:
+              - Whether the value can be changed when a run starts.
+            type: bool
+          description:
+            description:
+              - A description of the variable.
+            type: str
       endpoints:
-        description: Endpoints the sandbox exposes, compared item by item in order.
+        description:
+          - Endpoints the sandbox exposes, compared item by item in order.
         type: list
         elements: dict
         suboptions:
           name:
-            description: The endpoint's name.
+            description:
+              - The endpoint's name.
             type: str
           endpoint:
-            description: The address inside the sandbox, such as V(localhost:80) or V(80).
+            description:
+              - The address inside the sandbox, such as V(localhost:80) or V(80).
             type: str
           type:
-            description: The protocol.
+            description:
+              - The protocol.
             type: str
-            choices: [HTTP, TLS, TCP]
+            choices:
+              - HTTP
+              - TLS
+              - TCP
           region:
-            description: The region the endpoint is served from.
+            description:
+              - The region the endpoint is served from.
             type: str
-            choices: [EU, US]
+            choices:
+              - EU
+              - US
           whitelist:
-            description: IP addresses or CIDR ranges allowed to connect.
+            description:
+              - IP addresses or CIDR ranges allowed to connect.
             type: list
             elements: str
           timeout:
-            description: Idle timeout of a connection in seconds.
+            description:
+              - Idle timeout of a connection in seconds.
             type: int
   sandbox_identifier:
     description:
-      - C(SANDBOX_CREATE) the sandbox to copy (required with V(SANDBOX) as O(from)).
+      - Only for type C(SANDBOX_CREATE).
+      - The sandbox to copy (required with V(SANDBOX) as O(from)).
     type: str
   update_if_exists:
     description:
-      - C(SANDBOX_CREATE) when a sandbox with the same identifier exists in the project, reconfigure it with the
-        new specification instead of creating another one.
+      - Only for type C(SANDBOX_CREATE).
+      - When a sandbox with the same identifier exists in the project, reconfigure it with the new specification
+        instead of creating another one.
     type: bool
   start:
     description:
-      - C(SANDBOX_CREATE) whether to start the sandbox after creating it.
+      - Only for type C(SANDBOX_CREATE).
+      - Whether to start the sandbox after creating it.
     type: bool
   docker_image_name:
     description:
-      - C(RUN_DOCKER_CONTAINER) the image's name, such as V(library/ubuntu).
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The image's name, such as V(library/ubuntu).
       - Required unless O(image_location) is V(ACTION) or V(PACKAGE_REGISTRY).
     type: str
   docker_image_tag:
-    description: C(RUN_DOCKER_CONTAINER) the image's tag, such as V(24.04).
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The image's tag, such as V(24.04).
     type: str
   inline_commands:
-    description: C(RUN_DOCKER_CONTAINER) commands to run inside the container, as one string.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - Commands to run inside the container, as one string.
     type: str
   working_directory:
-    description: C(RUN_DOCKER_CONTAINER) where the pipeline filesystem is mounted in the container.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - Where the pipeline filesystem is mounted in the container.
     type: str
   volume_mappings:
-    description: C(RUN_DOCKER_CONTAINER) mounts as C(<filesystem path>:<container path>).
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - Mounts as C(<filesystem path>:<container path>).
     type: list
     elements: str
   cached_dirs:
-    description: C(RUN_DOCKER_CONTAINER) directories cached between runs of the pipeline.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - Directories cached between runs of the pipeline.
     type: list
     elements: str
   services:
     description:
-      - C(RUN_DOCKER_CONTAINER) services (databases, caches ...) attached to the container, as the API's
-        service objects (keys such as C(type), C(version), C(connection), C(login), C(password)).
-        Compared item by item in order on the keys given; C(password) keys are write-only like O(password).
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - Services (databases, caches ...) attached to the container, as the API's service objects (keys
+        such as C(type), C(version), C(connection), C(login), C(password)). Compared item by item in order
+        on the keys given; C(password) keys are write-only like O(password).
     type: list
     elements: dict
   run_as_user:
-    description: C(RUN_DOCKER_CONTAINER) the user the commands run as (must exist in the image).
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The user the commands run as (must exist in the image).
     type: str
   main_service_name:
-    description: C(RUN_DOCKER_CONTAINER) the container's host name in the services' Docker network.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The container's host name in the services' Docker network.
     type: str
   mount_filesystem_disable:
-    description: C(RUN_DOCKER_CONTAINER) with V(true) the pipeline filesystem is not mounted.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With V(true) the pipeline filesystem is not mounted.
     type: bool
   entrypoint:
-    description: C(RUN_DOCKER_CONTAINER) the container's entrypoint.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The container's entrypoint.
     type: str
   reset_entrypoint:
-    description: C(RUN_DOCKER_CONTAINER) with V(true) the image's default entrypoint is reset.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With V(true) the image's default entrypoint is reset.
     type: bool
   image_location:
     description:
-      - C(RUN_DOCKER_CONTAINER) where the image comes from. The server's default is V(PUBLIC_REGISTRY).
-      - A registry needs O(docker_image_name); V(ACTION) needs O(docker_build_action_id) or
-        O(docker_build_action_name); V(PACKAGE_REGISTRY) needs O(package).
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - Where the image comes from. The server's default is V(PUBLIC_REGISTRY).
+      - A registry needs O(docker_image_name); V(ACTION) needs O(docker_build_action_id) or O(docker_build_action_name);
+        V(PACKAGE_REGISTRY) needs O(package).
     type: str
-    choices: [PUBLIC_REGISTRY, PRIVATE_REGISTRY, ACTION, PACKAGE_REGISTRY]
+    choices:
+      - PUBLIC_REGISTRY
+      - PRIVATE_REGISTRY
+      - ACTION
+      - PACKAGE_REGISTRY
   docker_registry:
-    description: C(RUN_DOCKER_CONTAINER) the kind of registry the image is pulled from.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The kind of registry the image is pulled from.
     type: str
-    choices: [NONE, DOCKER_HUB, AMAZON_ECR, GOOGLE_GCR, GOOGLE_ARTIFACT_REGISTRY, OTHER, GIT_HUB_CONTAINER_REGISTRY,
-              PACKAGE_REGISTRY, DIGITAL_OCEAN_CONTAINER_REGISTRY]
+    choices:
+      - NONE
+      - DOCKER_HUB
+      - AMAZON_ECR
+      - GOOGLE_GCR
+      - GOOGLE_ARTIFACT_REGISTRY
+      - OTHER
+      - GIT_HUB_CONTAINER_REGISTRY
+      - PACKAGE_REGISTRY
+      - DIGITAL_OCEAN_CONTAINER_REGISTRY
   registry:
-    description: C(RUN_DOCKER_CONTAINER) the registry's URL.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The registry's URL.
     type: str
   insecure_registry:
-    description: C(RUN_DOCKER_CONTAINER) with V(true) the registry is reached over HTTP.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With V(true) the registry is reached over HTTP.
     type: bool
   login:
-    description: C(RUN_DOCKER_CONTAINER) the registry user name.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The registry user name.
     type: str
   password:
     description:
-      - C(RUN_DOCKER_CONTAINER) the registry password. Write-only, never compared, returned or shown; see
-        O(update_password).
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The registry password. Write-only, never compared, returned or shown; see O(update_password).
     type: str
   region:
-    description: C(RUN_DOCKER_CONTAINER) the registry's region (Amazon ECR).
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The registry's region (Amazon ECR).
     type: str
   target_stage:
-    description: C(RUN_DOCKER_CONTAINER) the Dockerfile target stage.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The Dockerfile target stage.
     type: str
   docker_build_action_id:
     description:
-      - C(RUN_DOCKER_CONTAINER) with O(image_location=ACTION), the ID of the action that builds the image.
-      - With O(image_location=ACTION), this or O(docker_build_action_name) is required.
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With O(image_location=ACTION), the ID of the action that builds the image; this or O(docker_build_action_name)
+        is required then.
     type: int
   docker_build_action_name:
     description:
-      - C(RUN_DOCKER_CONTAINER) with O(image_location=ACTION), the name of the action that builds the image.
-      - With O(image_location=ACTION), this or O(docker_build_action_id) is required.
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With O(image_location=ACTION), the name of the action that builds the image; this or O(docker_build_action_id)
+        is required then.
     type: str
   export_container_path:
-    description: C(RUN_DOCKER_CONTAINER) a path in the container to export.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - A path in the container to export.
     type: str
   execute_every_command:
-    description: C(RUN_DOCKER_CONTAINER) with V(true) every command runs whatever the previous one returned.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With V(true) every command runs whatever the previous one returned.
     type: bool
   ignore_image_pull_failures:
-    description: C(RUN_DOCKER_CONTAINER) with V(true) a cached image is used when pulling times out (official images).
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With V(true) a cached image is used when pulling times out (official images).
     type: bool
   cache_base_image:
-    description: C(RUN_DOCKER_CONTAINER) with V(true) the cached image is used instead of pulling it each time.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - With V(true) the cached image is used instead of pulling it each time.
     type: bool
   package:
-    description: C(RUN_DOCKER_CONTAINER) the package from the package registry (required with O(image_location=PACKAGE_REGISTRY)).
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The package from the package registry (required with O(image_location=PACKAGE_REGISTRY)).
     type: str
   unit_tests_suite:
-    description: C(RUN_DOCKER_CONTAINER) the unit tests suite identifier.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The unit tests suite identifier.
     type: str
   unit_tests_path:
-    description: C(RUN_DOCKER_CONTAINER) the path to the unit tests results.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The path to the unit tests results.
     type: str
   vt_suite:
-    description: C(RUN_DOCKER_CONTAINER) the visual tests suite identifier.
+    description:
+      - Only for type C(RUN_DOCKER_CONTAINER).
+      - The visual tests suite identifier.
     type: str
+  # END generated
 '''
 
 EXAMPLES = r'''
@@ -752,36 +962,22 @@ replaced_action_id:
 '''
 
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
-    LOCATION_SPEC,
-    BuddyClient,
-    buddy_argument_spec,
-)
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_action import (
-    ACTION_REQUIRED_IF,
-    ACTION_REQUIRED_ONE_OF,
-    action_argument_spec,
-    ensure_action,
-)
-from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import secret_values
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import OpsflowModule, run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, PIPELINE_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_action import ACTION_SPEC, ensure_action
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import secret_values
+
+SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ACTION_SPEC)
 
 
 def run(module, client):
-    return ensure_action(client, module.params, check_mode=module.check_mode, want_diff=module._diff)
+    return ensure_action(client.actions, module.params, check_mode=module.check_mode, want_diff=module._diff)
 
 
 def main():
-    argument_spec = buddy_argument_spec(**dict(LOCATION_SPEC, **action_argument_spec()))
-    module = OpsflowModule(
-        argument_spec=argument_spec,
-        required_if=ACTION_REQUIRED_IF,
-        required_one_of=ACTION_REQUIRED_ONE_OF,
-        supports_check_mode=True,
-        # Encrypted variable values can't be marked no_log in the spec.
-        secret_finder=secret_values,
-    )
-    run_module(module, run, BuddyClient.from_module)
+    # Encrypted variable values are secrets no argument spec can mark no_log: secret_values finds them.
+    module_main(SPEC, run, BuddyClient.from_module, secret_finder=secret_values)
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@
 
 The client is an in-memory stand-in that behaves like the API where it matters (server
 defaults, enriched nested objects, write-only secrets, short list entries, placement), or a
-``Mock(spec=BuddyClient)`` where only the calls count.
+``Mock(spec=BuddyActionsClient)`` where only the calls count.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -17,8 +17,10 @@ from unittest.mock import Mock
 
 import pytest
 
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _action_types as registry
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_action as model
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BuddyClient, PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_actions import BuddyActionsClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     OpsflowError,
@@ -178,7 +180,7 @@ def ensure(client, check_mode=False, diff=True, **overrides):
 # ---------------------------------------------------------------------------------------------
 
 def no_request_client():
-    return Mock(spec=BuddyClient)
+    return Mock(spec=BuddyActionsClient)
 
 
 @pytest.mark.parametrize("overrides, fragment, options", [
@@ -347,14 +349,22 @@ def test_integration_string_becomes_a_dict():
 
 def test_every_modelled_option_belongs_to_a_type_and_exists_in_the_spec():
     spec = model.action_argument_spec()
-    for action_type in model.MODELLED_TYPES.values():
-        for option in action_type.options + action_type.required + tuple(action_type.choices):
+    type_options = registry.type_options_spec()
+    for action_type in registry.TYPES:
+        for option in tuple(action_type.options) + action_type.required:
             assert option in spec
-            assert option in model.TYPE_FIELD_OPTIONS
+            assert option in type_options
     owned = set()
-    for action_type in model.MODELLED_TYPES.values():
+    for action_type in registry.TYPES:
         owned.update(action_type.options)
-    assert owned == set(model.TYPE_FIELD_OPTIONS)
+    assert owned == set(type_options)
+
+
+def test_item_spec_is_the_action_spec_without_look_up_and_state_options():
+    item = model.item_argument_spec()
+    action = model.action_argument_spec()
+    assert set(action) - set(item) == {"state", "action_id", "after_action_id", "recreate", "update_password"}
+    assert all(item[name] == action[name] for name in item)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +381,7 @@ def test_duplicate_names_fail_listing_their_ids():
 
 
 def test_lookup_by_id_is_one_get():
-    client = Mock(spec=BuddyClient)
+    client = Mock(spec=BuddyActionsClient)
     client.get_action.return_value = existing(disabled=True)
     result = ensure(client, action_id=10, name="Build", disabled=True)
     assert result["changed"] is False
@@ -593,7 +603,7 @@ def test_recreate_in_check_mode_writes_nothing():
 
 
 def test_recreate_keeps_the_old_action_when_the_add_fails():
-    client = Mock(spec=BuddyClient)
+    client = Mock(spec=BuddyActionsClient)
     client.list_actions.return_value = [dict(DOCKER, id=11)]
     client.add_action.side_effect = ApiError("POST", "/actions", 400, "bad")
     with pytest.raises(ApiError):
@@ -602,7 +612,7 @@ def test_recreate_keeps_the_old_action_when_the_add_fails():
 
 
 def test_recreate_reports_both_ids_when_the_delete_fails():
-    client = Mock(spec=BuddyClient)
+    client = Mock(spec=BuddyActionsClient)
     client.list_actions.return_value = [dict(DOCKER, id=11)]
     client.add_action.return_value = dict(MANAGE, id=12, name="Run tests", password="leak")
     client.delete_action.side_effect = ApiError("DELETE", "/actions/11", 403, "no")

@@ -20,12 +20,11 @@ import yaml
 from ansible.module_utils import basic
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_action as model
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _action_types as registry
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import AuthenticationError
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_action
 
-from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import buddy_client, compare_spec, module_doc, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__buddy_action import FakeBuddy
 
 TOKEN = "t0ken-never-shown"
@@ -33,8 +32,11 @@ BASE = dict(token=TOKEN, api_url="https://api.example.test", workspace="acme", p
 
 
 def run_module(module, client, capsys, **args):
-    """Run module.main() with BASE and ``args``; the parsed JSON result and the raw output."""
-    return run_main(module, module.BuddyClient, client, capsys, dict(BASE, **args))
+    """Run module.main() with BASE and ``args``, ``client`` (the actions fake) standing in for BuddyClient's actions.
+
+    The parsed JSON result and the raw output.
+    """
+    return run_main(module, module.BuddyClient, buddy_client(actions=client), capsys, dict(BASE, **args))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,9 +46,8 @@ def run_module(module, client, capsys, **args):
 def test_documentation_matches_the_argument_spec():
     own = yaml.safe_load(buddy_action.DOCUMENTATION)
     connection = yaml.safe_load(BuddyFragment.DOCUMENTATION)["options"]
-    spec = dict(buddy_action.LOCATION_SPEC, **model.action_argument_spec())
     doc = module_doc(buddy_action)
-    compare_spec(buddy_argument_spec(**spec), doc["options"])
+    compare_spec(buddy_action.SPEC.argument_spec, doc["options"])
     assert not set(own["options"]) & set(connection)
     assert doc["version_added"] == "0.1.0"
     assert "opsflow.pipelines._attributes.BUDDY" in own["extends_documentation_fragment"]
@@ -58,14 +59,14 @@ def test_examples_and_return_are_yaml_and_cover_every_modelled_type():
     tasks = [task for play in examples for task in play["tasks"]]
     used_types = set(task["opsflow.pipelines.buddy_action"].get("type") for task in tasks
                      if "opsflow.pipelines.buddy_action" in task)
-    assert set(model.MODELLED_TYPES) <= used_types
+    assert set(registry.type_names()) <= used_types
     assert any("group/opsflow.pipelines.buddy" in play.get("module_defaults", {}) for play in examples)
     module_tasks = [task["opsflow.pipelines.buddy_action"] for task in tasks if "opsflow.pipelines.buddy_action" in task]
     assert any(task.get("recreate") for task in module_tasks)
     assert any(task.get("state") == "absent" for task in module_tasks)
     # Every option an example uses exists.
-    spec = dict(buddy_action.LOCATION_SPEC, **model.action_argument_spec())
-    spec.update(dict((name, {}) for name in ("token", "api_url", "validate_certs", "request_timeout", "max_retries")))
+    spec = buddy_action.SPEC.argument_spec
+    assert {"token", "api_url", "validate_certs", "request_timeout", "max_retries"} <= set(spec)
     for task in module_tasks:
         assert set(task) <= set(spec), set(task) - set(spec)
     returned = yaml.safe_load(buddy_action.RETURN)
