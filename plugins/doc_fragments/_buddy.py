@@ -15,6 +15,11 @@ class ModuleDocFragment(object):
     DOCUMENTATION = r'''
 requirements:
   - requests
+notes:
+  - In C(module_defaults), C(group/opsflow.pipelines.buddy) should set only the connection options (O(api_url),
+    O(token), O(validate_certs), O(request_timeout), O(max_retries)); set C(workspace), C(project_name) and
+    C(pipeline_id) on each task, since not every module of the group accepts them (C(pipeline_id) is refused by
+    M(opsflow.pipelines.buddy_sandbox_info)). A YAML anchor or a variable keeps them in one place.
 options:
   api_url:
     description:
@@ -49,10 +54,11 @@ options:
   max_retries:
     description:
       - How many times a request is repeated after HTTP 429, 502, 503 or 504, or a connection failure.
+      - Reads (C(GET)) and idempotent changes (C(PATCH), C(DELETE)) are repeated. A C(POST) is repeated only when
+        the server certainly did not act on it (HTTP 429 or 503, or a connection refused before sending);
+        otherwise the module says what may have happened instead of sending it again.
       - The wait follows the server's C(Retry-After) or C(X-Rate-Limit-Reset) header, else an exponential
         backoff with jitter (at most 120 seconds a wait). Each retry is reported as a warning.
-      - An add (POST) is never repeated blindly; after a timeout or dropped connection the pipeline is
-        searched for the action first.
       - V(0) disables retries.
     type: int
     default: 5

@@ -76,13 +76,15 @@ class ArgumentSpec:
                  required_together: Sequence[Sequence[str]] = (),
                  required_one_of: Sequence[Sequence[str]] = (),
                  required_if: Sequence[Sequence[Any]] = (),
-                 required_by: Optional[Dict[str, Sequence[str]]] = None) -> None:
+                 required_by: Optional[Dict[str, Any]] = None) -> None:
         self.argument_spec: Dict[str, Any] = copy.deepcopy(argument_spec or {})
         self.mutually_exclusive: List[Sequence[str]] = list(mutually_exclusive)
         self.required_together: List[Sequence[str]] = list(required_together)
         self.required_one_of: List[Sequence[str]] = list(required_one_of)
         self.required_if: List[Sequence[Any]] = list(required_if)
-        self.required_by: Dict[str, List[str]] = dict((key, list(value)) for key, value in (required_by or {}).items())
+        # AnsibleModule takes a single name or a list; keep lists, so that merging can extend them.
+        self.required_by: Dict[str, List[str]] = dict(
+            (key, [value] if isinstance(value, str) else list(value)) for key, value in (required_by or {}).items())
 
     def merge(self, *others: "ArgumentSpec") -> "ArgumentSpec":
         """A new spec with this one's options and constraints plus the others'.

@@ -56,19 +56,23 @@ EXAMPLES = r'''
 
 - name: Look one action up by name, with the connection set once for the group
   module_defaults:
+    # Only connection options here: not every module of the group takes the location.
     group/opsflow.pipelines.buddy:
       token: "{{ buddy_token }}"
-      workspace: my-company
-      project_name: my-project
-      pipeline_id: 123
   block:
     - name: Find the tests action
       opsflow.pipelines.buddy_action_info:
+        workspace: my-company
+        project_name: my-project
+        pipeline_id: 123
         name: Run tests
       register: found
 
     - name: Place a new action right after it
       opsflow.pipelines.buddy_action:
+        workspace: my-company
+        project_name: my-project
+        pipeline_id: 123
         name: Wait for caches
         type: SLEEP
         fields:
@@ -108,32 +112,24 @@ actions:
       last_execution_status: SUCCESSFUL
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
-    LOCATION_SPEC,
-    BuddyClient,
-    buddy_argument_spec,
-)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, PIPELINE_SPEC
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_action import (
     INFO_MUTUALLY_EXCLUSIVE,
     INFO_OPTIONS,
     action_info,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+
+SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(INFO_OPTIONS, mutually_exclusive=INFO_MUTUALLY_EXCLUSIVE))
 
 
 def run(module, client):
-    return action_info(client, module.params)
+    return action_info(client.actions, module.params)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=buddy_argument_spec(**dict(LOCATION_SPEC, **INFO_OPTIONS)),
-        mutually_exclusive=INFO_MUTUALLY_EXCLUSIVE,
-        supports_check_mode=True,
-    )
-    run_module(module, run, BuddyClient.from_module)
+    module_main(SPEC, run, BuddyClient.from_module)
 
 
 if __name__ == '__main__':

@@ -278,30 +278,26 @@ may_have_committed:
   sample: true
 '''
 
-import copy
-
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
-    LOCATION_SPEC,
+    BUDDY_CONNECTION_SPEC,
+    PIPELINE_SPEC,
     PipelineLocation,
-    buddy_argument_spec,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_runs import (
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_executions import (
+    NO_RUN,
     PRIORITIES,
-    BuddyRunsClient,
     build_run_payload,
-    cancel_after_timeout,
-    check_outcome,
     describe_action,
+    follow_run,
     ignored_failures,
     run_details,
-    secret_values,
-    validate_wait,
-    wait_for_execution,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import OpsflowModule, run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import secret_values
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import check_wait_options
 
 OPTIONS = dict(
-    copy.deepcopy(LOCATION_SPEC),
     to_revision=dict(type="raw"),
     branch=dict(type="raw"),
     tag=dict(type="raw"),
@@ -311,7 +307,7 @@ OPTIONS = dict(
     priority=dict(type="str", choices=list(PRIORITIES)),
     variables=dict(type="list", elements="dict", options=dict(
         key=dict(type="str", required=True, no_log=False),
-        # A secret only when encrypted: OpsflowModule's secret_finder masks those values.
+        # A secret only when encrypted: secret_values (the module's secret_finder) masks those values.
         value=dict(type="str", no_log=False),
         encrypted=dict(type="bool", default=False),
     )),
@@ -321,38 +317,30 @@ OPTIONS = dict(
     poll_interval=dict(type="float", default=5.0),
     cancel_on_timeout=dict(type="bool", default=False),
 )
+SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(OPTIONS, mutually_exclusive=[("branch", "tag")]))
 
 
 def run(module, client):
     params = module.params
+    check_wait_options(params)
     payload = build_run_payload(params)
-    validate_wait(params)
     location = PipelineLocation.from_params(params)
     if module.check_mode:
-        client.get_pipeline(location)
-        return dict(changed=True, execution=None, execution_id=None, status=None, html_url=None,
-                    failed_action=None)
-    execution = client.run_pipeline(location, payload)
+        client.pipelines.get_pipeline(location)
+        return dict(changed=True, **NO_RUN)
+    execution = client.executions.run_pipeline(location, payload)
     if not params["wait"]:
         return dict(changed=True, **run_details(execution))
-    execution, finished = wait_for_execution(client, location, execution, params["wait_timeout"],
-                                             params["poll_interval"])
-    cancelled = None
-    if not finished:
-        cancelled = False
-        if params["cancel_on_timeout"]:
-            execution, cancelled = cancel_after_timeout(client, location, execution)
-    details = check_outcome(execution, params["wait_timeout"], cancelled)
-    for summary in ignored_failures(execution):
-        module.warn("run %s succeeded although %s (its errors are ignored)" % (details["execution_id"],
-                                                                               describe_action(summary)))
+    details = follow_run(client.executions, location, execution, params["wait_timeout"], params["poll_interval"],
+                         params["cancel_on_timeout"])
+    for summary in ignored_failures(details["execution"]):
+        module.warn("run %s succeeded although %s (its errors are ignored)"
+                    % (details["execution_id"], describe_action(summary)))
     return dict(changed=True, **details)
 
 
 def main():
-    module = OpsflowModule(argument_spec=buddy_argument_spec(**OPTIONS), supports_check_mode=True,
-                           secret_finder=secret_values)
-    run_module(module, run, BuddyRunsClient.from_module)
+    module_main(SPEC, run, BuddyClient.from_module, secret_finder=secret_values)
 
 
 if __name__ == "__main__":

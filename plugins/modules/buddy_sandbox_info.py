@@ -207,41 +207,35 @@ sandboxes:
       html_url: https://app.buddy.works/my-company/website/sandboxes/j7vavf8gd3oce
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_runs import (
-    BuddyRunsClient,
-    find_sandboxes,
-)
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import run_module
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, WORKSPACE_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import find_sandboxes
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
 
 OPTIONS = dict(
-    workspace=dict(type="str", required=True),
     project_name=dict(type="str"),
     identifier=dict(type="str"),
     id=dict(type="str"),
     details=dict(type="bool", default=True),
     include_snapshots=dict(type="bool", default=False),
 )
+SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, ArgumentSpec(
+    OPTIONS,
+    required_one_of=[("project_name", "id")],
+    mutually_exclusive=[("id", "identifier")],
+))
 
 
 def run(module, client):
     params = module.params
-    sandboxes = find_sandboxes(client, params["workspace"], project_name=params["project_name"],
+    sandboxes = find_sandboxes(client.sandboxes, params["workspace"], project_name=params["project_name"],
                                identifier=params["identifier"], sandbox_id=params["id"],
                                details=params["details"], include_snapshots=params["include_snapshots"])
     return dict(changed=False, sandboxes=sandboxes)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=buddy_argument_spec(**OPTIONS),
-        required_one_of=[("project_name", "id")],
-        mutually_exclusive=[("id", "identifier")],
-        supports_check_mode=True,
-    )
-    run_module(module, run, BuddyRunsClient.from_module)
+    module_main(SPEC, run, BuddyClient.from_module)
 
 
 if __name__ == "__main__":

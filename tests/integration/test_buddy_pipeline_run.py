@@ -88,7 +88,7 @@ def test_timeout_with_cancel_terminates_the_run(emulator, run_playbook):
                                                            'cancel_on_timeout': True}, expect=2)
     result = outcome.task('Run the pipeline')
     assert result['timed_out'] is True and result['cancelled'] is True and result['status'] == 'TERMINATED'
-    assert 'did not finish within 2 s; it was cancelled' in result['msg']
+    assert 'did not end within wait_timeout (2 s, state ' in result['msg'] and 'it was cancelled' in result['msg']
 
     record = executions(emulator)[0]
     assert record['status'] == 'TERMINATED'

@@ -41,6 +41,20 @@ def run_main(module, client_class, client, capsys, args):
     return json.loads(out), out
 
 
+def buddy_client(**resources):
+    """A stand-in for _buddy_client.BuddyClient holding only the given resource fakes (actions=..., ...).
+
+    A module that reaches for any other resource fails with AttributeError.
+    """
+    class FakeBuddyClient(object):
+        __slots__ = tuple(resources)
+
+    client = FakeBuddyClient()
+    for name, fake in resources.items():
+        setattr(client, name, fake)
+    return client
+
+
 def fragment_text(slug):
     """The YAML an ``extends_documentation_fragment`` entry names: DOCUMENTATION, or the section after the last dot."""
     prefix = COLLECTION + "."

@@ -2,40 +2,34 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Buddy client: paths, look-ups, the add that never adds twice, the connection table."""
+"""What every Buddy client shares: paths, the connection table and spec, the transport and the client facade."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import pytest
-import requests
 import yaml
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError, ValidationError
-
-from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
-    FakeRaw,
-    dropped_after_send,
-    request_paths,
-    scripted_transport,
-)
-
-LOCATION = _buddy.PipelineLocation("acme", "website", 7)
-
-
-def make_client(*script, **kwargs):
-    transport, session, warnings = scripted_transport(*script, **kwargs)
-    return _buddy.BuddyClient(transport), session, warnings
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 
 
 def test_paths_are_built_from_quoted_segments():
     location = _buddy.PipelineLocation("my ws", "../x", 3)
     assert location.actions_path() == "/workspaces/my%20ws/projects/..%2Fx/pipelines/3/actions"
     assert location.actions_path(12) == "/workspaces/my%20ws/projects/..%2Fx/pipelines/3/actions/12"
+    assert location.executions_path() == "/workspaces/my%20ws/projects/..%2Fx/pipelines/3/executions"
+    assert location.executions_path(12) == "/workspaces/my%20ws/projects/..%2Fx/pipelines/3/executions/12"
+    assert location.pipelines_path() == "/workspaces/my%20ws/projects/..%2Fx/pipelines"
+    assert _buddy.sandboxes_path("my ws") == "/workspaces/my%20ws/sandboxes"
+    assert _buddy.sandboxes_path("acme", "a/b", "snapshots") == "/workspaces/acme/sandboxes/a%2Fb/snapshots"
+    with pytest.raises(ValidationError):
+        _buddy.sandboxes_path("acme", "..")
 
 
 def test_dot_project_name_is_refused_before_any_request():
@@ -44,83 +38,29 @@ def test_dot_project_name_is_refused_before_any_request():
     assert "project_name" in caught.value.message
 
 
-def test_list_actions_reads_every_page():
-    first = FakeRaw(200, {"actions": [{"id": i, "name": "a%d" % i} for i in range(_buddy.PER_PAGE)]})
-    second = FakeRaw(200, {"actions": [{"id": 999, "name": "last"}]})
-    client, session, _warnings = make_client(first, second)
-    actions = client.list_actions(LOCATION)
-    assert len(actions) == _buddy.PER_PAGE + 1 and actions[-1]["name"] == "last"
-    assert [call[2]["params"]["page"] for call in session.calls] == [1, 2]
-
-
-def test_get_action_returns_none_on_404():
-    client, session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "Action not found"}]}))
-    assert client.get_action(LOCATION, 5) is None
-    assert request_paths(session) == [("GET", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
-
-
-def test_add_action_posts_once():
-    client, session, _warnings = make_client(FakeRaw(201, {"id": 10, "name": "n", "type": "T"}))
-    assert client.add_action(LOCATION, {"name": "n", "type": "T"})["id"] == 10
-    assert request_paths(session) == [("POST", "/workspaces/acme/projects/website/pipelines/7/actions")]
-
-
-def test_add_action_after_a_dropped_post_finds_the_committed_action_instead_of_adding_again():
-    listing = FakeRaw(200, {"actions": [{"id": 3, "name": "n", "type": "OLD"}, {"id": 11, "name": "n", "type": "T"}]})
-    client, session, warnings = make_client(dropped_after_send(), listing)
-    added = client.add_action(LOCATION, {"name": "n", "type": "T"}, exclude_ids=[3])
-    assert added["id"] == 11
-    assert [method for method, _path in request_paths(session)] == ["POST", "GET"]
-    assert "not sent again" in warnings[-1]
-
-
-def test_add_action_ignores_actions_that_existed_before():
-    listing = FakeRaw(200, {"actions": [{"id": 3, "name": "n", "type": "T"}]})
-    client, session, _warnings = make_client(dropped_after_send(), listing, FakeRaw(201, {"id": 12}))
-    assert client.add_action(LOCATION, {"name": "n", "type": "T"}, exclude_ids=[3])["id"] == 12
-    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "POST"]
-
-
-def test_add_action_after_a_dropped_post_that_did_not_commit_posts_again():
-    client, session, warnings = make_client(dropped_after_send(), FakeRaw(200, {"actions": []}), FakeRaw(201, {"id": 12}))
-    assert client.add_action(LOCATION, {"name": "n", "type": "T"})["id"] == 12
-    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "POST"]
-    assert "retry 1 of 2" in warnings[0]
-
-
-def test_add_action_gives_up_after_max_retries():
-    script = [requests.exceptions.ReadTimeout("t"), FakeRaw(200, {"actions": []})] * 2
-    client, session, _warnings = make_client(*script, max_retries=1)
-    with pytest.raises(TransportError) as caught:
-        client.add_action(LOCATION, {"name": "n", "type": "T"})
-    assert "not in the pipeline after 1 retries" in caught.value.message
-    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "POST", "GET"]
-
-
-def test_delete_action_treats_404_as_deleted():
-    client, session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "gone"}]}))
-    client.delete_action(LOCATION, 5)
-    assert request_paths(session) == [("DELETE", "/workspaces/acme/projects/website/pipelines/7/actions/5")]
-
-
-def test_other_errors_still_raise():
-    client, _session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "Pipeline not found"}]}))
-    with pytest.raises(NotFoundError):
-        client.list_actions(LOCATION)
-
-
 def test_from_params_sends_bearer_token_and_user_agent():
     params = {"api_url": "https://api.eu.buddy.works", "token": "tok", "validate_certs": False,
               "request_timeout": 12.5, "max_retries": 1}
-    client = _buddy.BuddyClient.from_params(params)
+    client = BuddyClient.from_params(params)
     assert client.transport.headers["Authorization"] == "Bearer tok"
     assert client.transport.headers["User-Agent"].startswith("opsflow.pipelines/")
     assert client.transport.timeout == 12.5 and client.transport.validate_certs is False
+    # One transport for every resource: one retry budget, one set of warnings.
+    for resource in (client.actions, client.pipelines, client.executions, client.sandboxes):
+        assert resource.transport is client.transport
+
+
+def test_a_token_that_can_not_be_a_header_fails_before_any_request():
+    params = {"api_url": "https://api.buddy.works", "token": "to ken", "validate_certs": True,
+              "request_timeout": 30.0, "max_retries": 5}
+    with pytest.raises(ValidationError) as caught:
+        BuddyClient.from_params(params)
+    assert "to ken" not in caught.value.message
 
 
 def test_connection_table_matches_the_doc_fragment():
     documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
-    spec = _buddy.buddy_argument_spec()
+    spec = _buddy.BUDDY_CONNECTION_SPEC.argument_spec
     assert set(documented) == set(spec)
     for name, entry in spec.items():
         doc = documented[name]
@@ -136,7 +76,19 @@ def test_connection_table_matches_the_doc_fragment():
 
 def test_module_options_can_not_shadow_connection_options():
     with pytest.raises(ValueError):
+        _buddy.BUDDY_CONNECTION_SPEC.merge(ArgumentSpec({"token": {"type": "str"}}))
+    with pytest.raises(ValueError):
         _buddy.buddy_argument_spec(token={"type": "str"})
+
+
+def test_location_specs_match_the_doc_fragment_sections():
+    for section, spec in (("WORKSPACE", _buddy.WORKSPACE_SPEC), ("PIPELINE", _buddy.PIPELINE_SPEC)):
+        documented = dict(yaml.safe_load(ModuleDocFragment.WORKSPACE)["options"])
+        if section == "PIPELINE":
+            documented.update(yaml.safe_load(ModuleDocFragment.PIPELINE)["options"])
+        assert set(documented) == set(spec.argument_spec), section
+        for name, entry in spec.argument_spec.items():
+            assert documented[name]["type"] == entry["type"] and documented[name]["required"] is True, name
 
 
 @pytest.mark.parametrize("pipeline_id", [0, -1])

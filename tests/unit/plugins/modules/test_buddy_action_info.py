@@ -9,13 +9,11 @@ __metaclass__ = type
 
 import yaml
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_action as model
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_action_info
 
-from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import buddy_client, compare_spec, module_doc, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__buddy_action import FakeBuddy
-from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_action import TOKEN, run_module
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_action import BASE, TOKEN
 
 ACTIONS = [
     {"id": 1, "name": "Build", "type": "BUILD"},
@@ -25,10 +23,15 @@ ACTIONS = [
 ]
 
 
+def run_module(module, client, capsys, **args):
+    """main() with BASE and ``args``, ``client`` (the actions fake) standing in for BuddyClient's actions."""
+    return run_main(module, module.BuddyClient, buddy_client(actions=client), capsys, dict(BASE, **args))
+
+
 def test_documentation_matches_the_argument_spec():
     own = yaml.safe_load(buddy_action_info.DOCUMENTATION)
     doc = module_doc(buddy_action_info)
-    compare_spec(buddy_argument_spec(**dict(buddy_action_info.LOCATION_SPEC, **model.INFO_OPTIONS)), doc["options"])
+    compare_spec(buddy_action_info.SPEC.argument_spec, doc["options"])
     assert "opsflow.pipelines._attributes.INFO_MODULE" in own["extends_documentation_fragment"]
     assert doc["attributes"]["check_mode"]["support"] == "full"
     assert doc["version_added"] == "0.1.0"

@@ -13,13 +13,13 @@ import pytest
 import yaml
 
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_runs as runs
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_executions as runs
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import OpsflowModule
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_pipeline_run
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import FakeClock
-from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import buddy_client, compare_spec, module_doc, run_main
 
 try:
     from unittest import mock
@@ -93,12 +93,13 @@ def clock(monkeypatch):
 
 def run_module(client, capsys, **args):
     """main() with BASE and ``args``: the parsed JSON result and the raw output."""
-    return run_main(buddy_pipeline_run, buddy_pipeline_run.BuddyRunsClient, client, capsys, dict(BASE, **args))
+    fake = buddy_client(pipelines=client, executions=client)
+    return run_main(buddy_pipeline_run, buddy_pipeline_run.BuddyClient, fake, capsys, dict(BASE, **args))
 
 
 def test_documentation_matches_the_argument_spec():
     own = yaml.safe_load(buddy_pipeline_run.DOCUMENTATION)
-    compare_spec(buddy_argument_spec(**buddy_pipeline_run.OPTIONS), module_doc(buddy_pipeline_run)["options"])
+    compare_spec(buddy_pipeline_run.SPEC.argument_spec, module_doc(buddy_pipeline_run)["options"])
     assert not set(own["options"]) & set(yaml.safe_load(BuddyFragment.DOCUMENTATION)["options"])
     assert "opsflow.pipelines._attributes.BUDDY" in own["extends_documentation_fragment"]
     returned = yaml.safe_load(buddy_pipeline_run.RETURN)
@@ -139,7 +140,7 @@ def test_waits_until_the_run_succeeds(capsys, clock):
                             entries=[action_entry("SUCCESSFUL", "Build", 1)])
     result, dummy = run_module(client, capsys, to_revision="HEAD", poll_interval=2)
     assert client.calls == ["run_pipeline"] + ["get_execution"] * 3
-    assert clock.sleeps == [2, 2, 2]
+    assert clock.sleeps == [0.5, 1, 2]  # short polls first, backing off up to poll_interval
     assert result["changed"] is True and result["status"] == "SUCCESSFUL"
     assert result["execution"]["action_executions"][0]["action"]["name"] == "Build"
     assert "warnings" not in result
@@ -161,9 +162,9 @@ def test_timeout_without_cancel_leaves_the_run_alone(capsys, clock):
     client = FakeRunsClient(statuses=["INPROGRESS"])
     result, dummy = run_module(client, capsys, to_revision="HEAD", wait_timeout=10, poll_interval=3)
     assert result["failed"] is True and result["timed_out"] is True and result["cancelled"] is False
-    assert "did not finish within 10 s (status INPROGRESS); it is still running" in result["msg"]
-    assert client.calls == ["run_pipeline"] + ["get_execution"] * 4
-    assert clock.sleeps == [3, 3, 3, 1]
+    assert "did not end within wait_timeout (10 s, state INPROGRESS); it is still running" in result["msg"]
+    assert client.calls == ["run_pipeline"] + ["get_execution"] * 6
+    assert clock.sleeps == [0.5, 1, 2, 3, 3, 0.5]  # the last poll lands on the deadline
 
 
 def test_timeout_with_cancel_cancels_once(capsys, clock):
@@ -171,7 +172,8 @@ def test_timeout_with_cancel_cancels_once(capsys, clock):
     result, dummy = run_module(client, capsys, to_revision="HEAD", wait_timeout=4, poll_interval=2,
                                cancel_on_timeout=True)
     assert result["failed"] is True and result["cancelled"] is True and result["status"] == "TERMINATED"
-    assert client.calls == ["run_pipeline", "get_execution", "get_execution", "cancel_execution"]
+    assert client.calls == ["run_pipeline"] + ["get_execution"] * 4 + ["cancel_execution"]
+    assert sum(clock.sleeps) == 4
 
 
 def test_a_run_that_may_have_started_is_reported_not_repeated(capsys, clock):
@@ -214,7 +216,7 @@ def test_encrypted_values_never_show_and_plain_ones_do(capsys, clock):
 def test_encrypted_values_stay_out_of_the_logged_invocation(capsys, clock):
     logged = []
     client = FakeRunsClient(statuses=["SUCCESSFUL"])
-    with mock.patch.object(buddy_pipeline_run.OpsflowModule, "log", lambda self, msg, log_args=None: logged.append(msg)):
+    with mock.patch.object(OpsflowModule, "log", lambda self, msg, log_args=None: logged.append(msg)):
         run_module(client, capsys, to_revision="HEAD", variables=[
             {"key": "SANDBOX", "value": "review-7"}, {"key": "API_KEY", "value": SECRET, "encrypted": True}])
     assert logged and any("review-7" in message for message in logged)

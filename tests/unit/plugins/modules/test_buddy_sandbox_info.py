@@ -10,10 +10,9 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import buddy_argument_spec
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_sandbox_info
 
-from ansible_collections.opsflow.pipelines.tests.unit.module_runner import compare_spec, module_doc, run_main
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import buddy_client, compare_spec, module_doc, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_pipeline_run import TOKEN
 
 BASE = dict(token=TOKEN, api_url="https://api.example.test", workspace="acme")
@@ -49,12 +48,13 @@ class FakeSandboxClient:
 
 def run_module(client, capsys, **args):
     """main() with BASE and ``args``: the parsed JSON result and the raw output."""
-    return run_main(buddy_sandbox_info, buddy_sandbox_info.BuddyRunsClient, client, capsys, dict(BASE, **args))
+    return run_main(buddy_sandbox_info, buddy_sandbox_info.BuddyClient, buddy_client(sandboxes=client), capsys,
+                    dict(BASE, **args))
 
 
 def test_documentation_matches_the_argument_spec():
     own = yaml.safe_load(buddy_sandbox_info.DOCUMENTATION)
-    compare_spec(buddy_argument_spec(**buddy_sandbox_info.OPTIONS), module_doc(buddy_sandbox_info)["options"])
+    compare_spec(buddy_sandbox_info.SPEC.argument_spec, module_doc(buddy_sandbox_info)["options"])
     assert "opsflow.pipelines._attributes.INFO_MODULE" in own["extends_documentation_fragment"]
     assert set(yaml.safe_load(buddy_sandbox_info.RETURN)) == {"sandboxes"}
     assert yaml.safe_load(buddy_sandbox_info.EXAMPLES)

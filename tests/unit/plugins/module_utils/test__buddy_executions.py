@@ -2,7 +2,7 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Runs and sandboxes: client calls over a scripted session, the run payload, waiting, outcomes."""
+"""Pipeline runs: client calls over a scripted session, the run payload, waiting (the one wait loop), outcomes."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -12,7 +12,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_runs as runs
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_executions as runs
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
@@ -20,6 +20,8 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     TransportError,
     ValidationError,
 )
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import MASK, secret_values
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import Deadline, check_wait_options
 
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
     FakeClock,
@@ -36,19 +38,10 @@ EXECUTIONS = "/workspaces/acme/projects/website/pipelines/7/executions"
 
 def make_client(*script, **kwargs):
     transport, session, warnings = scripted_transport(*script, **kwargs)
-    return runs.BuddyRunsClient(transport), session, warnings
+    return runs.BuddyExecutionsClient(transport), session, warnings
 
 
-# --- paths and client calls ------------------------------------------------------------------------
-
-
-def test_paths_are_quoted_segment_by_segment():
-    assert runs.executions_path(LOCATION) == EXECUTIONS
-    assert runs.executions_path(LOCATION, 12) == EXECUTIONS + "/12"
-    assert runs.sandboxes_path("my ws") == "/workspaces/my%20ws/sandboxes"
-    assert runs.sandboxes_path("acme", "a/b", "snapshots") == "/workspaces/acme/sandboxes/a%2Fb/snapshots"
-    with pytest.raises(ValidationError):
-        runs.sandboxes_path("acme", "..")
+# --- client calls ----------------------------------------------------------------------------------
 
 
 def test_run_pipeline_posts_the_payload_once():
@@ -119,38 +112,6 @@ def test_get_and_cancel_execution():
     assert json.loads(session.calls[1][2]["data"]) == {"operation": "CANCEL"}
 
 
-def test_list_sandboxes_sends_the_project_and_follows_pages():
-    full_page = FakeRaw(200, {"sandboxes": [{"id": "s%d" % index} for index in range(runs.PER_PAGE)]})
-    client, session, _warnings = make_client(full_page, FakeRaw(200, {"sandboxes": [{"id": "last"}]}))
-    listed = client.list_sandboxes("acme", "website")
-    assert len(listed) == runs.PER_PAGE + 1
-    assert request_paths(session) == [("GET", "/workspaces/acme/sandboxes")] * 2
-    assert [call[2]["params"] for call in session.calls] == [
-        {"project_name": "website", "page": 1, "per_page": runs.PER_PAGE},
-        {"project_name": "website", "page": 2, "per_page": runs.PER_PAGE},
-    ]
-
-
-def test_get_sandbox_is_none_when_missing():
-    client, _session, _warnings = make_client(FakeRaw(404, {"errors": [{"message": "Sandbox not found"}]}))
-    assert client.get_sandbox("acme", "nope") is None
-
-
-def test_get_sandbox_other_errors_are_raised():
-    client, _session, _warnings = make_client(FakeRaw(403, {"errors": [{"message": "no scope"}]}))
-    with pytest.raises(ApiError) as caught:
-        client.get_sandbox("acme", "x")
-    assert caught.value.status == 403
-
-
-def test_list_snapshots_reads_the_list():
-    client, session, _warnings = make_client(FakeRaw(200, {"snapshots": [{"id": "sn-1"}]}), FakeRaw(200, {"what": 1}))
-    assert client.list_snapshots("acme", "sb1") == [{"id": "sn-1"}]
-    assert request_paths(session) == [("GET", "/workspaces/acme/sandboxes/sb1/snapshots")]
-    with pytest.raises(ApiError):
-        client.list_snapshots("acme", "sb1")
-
-
 # --- run payload -------------------------------------------------------------------------------
 
 
@@ -181,13 +142,12 @@ def test_revision_forms():
     (dict(to_revision=True), "quote"),
     (dict(to_revision=" "), "empty"),
     (dict(branch=["main"]), "branch"),
-    (dict(branch="main", tag="v1"), "mutually exclusive"),
-    (dict(priority="URGENT"), "priority"),
     (dict(actions_to_run=[]), "actions_to_run"),
     (dict(variables=[{"key": "A", "value": "1"}, {"key": "A", "value": "2"}]), "twice"),
     (dict(variables=[{"key": "", "value": "1"}]), "variables[0].key"),
 ])
 def test_bad_payload_fails_naming_the_option(values, words):
+    # branch with tag, and an unknown priority, are the argument spec's to refuse (test_buddy_pipeline_run.py).
     with pytest.raises(ValidationError) as caught:
         runs.build_run_payload(params(**values))
     assert words in caught.value.message
@@ -201,15 +161,15 @@ def test_variables_keep_the_encrypted_flag_and_secret_values_are_known():
     assert payload["variables"] == [{"key": "A", "value": "plain", "encrypted": False},
                                     {"key": "S", "value": "s3cret", "encrypted": True},
                                     {"key": "E", "value": "", "encrypted": True}]
-    assert runs.secret_values(values) == ["s3cret"]
+    assert secret_values(values) == {"s3cret"}
 
 
 def test_wait_options_are_checked_only_with_wait():
-    runs.validate_wait({"wait": False, "wait_timeout": 0, "poll_interval": 0})
+    check_wait_options({"wait": False, "wait_timeout": 0, "poll_interval": 0})
     with pytest.raises(ValidationError):
-        runs.validate_wait({"wait": True, "wait_timeout": 0, "poll_interval": 1})
+        check_wait_options({"wait": True, "wait_timeout": 0, "poll_interval": 1})
     with pytest.raises(ValidationError):
-        runs.validate_wait({"wait": True, "wait_timeout": 10, "poll_interval": -1})
+        check_wait_options({"wait": True, "wait_timeout": 10, "poll_interval": -1})
 
 
 # --- reading runs ----------------------------------------------------------------------------------
@@ -232,12 +192,12 @@ def test_failed_action_prefers_failed_over_terminated():
     assert runs.failed_action({}) is None
 
 
-def test_hide_secrets_masks_encrypted_values_at_any_depth_without_touching_the_input():
+def test_run_details_mask_encrypted_values_at_any_depth_without_touching_the_input():
     execution = {"variables": [{"key": "S", "value": "secure!x", "encrypted": True}, {"key": "P", "value": "p"}],
                  "action_executions": [{"variables": [{"key": "T", "value": "t", "encrypted": True}]}]}
-    hidden = runs.hide_secrets(execution)
-    assert hidden["variables"] == [{"key": "S", "value": runs.MASK, "encrypted": True}, {"key": "P", "value": "p"}]
-    assert hidden["action_executions"][0]["variables"][0]["value"] == runs.MASK
+    hidden = runs.run_details(execution)["execution"]
+    assert hidden["variables"] == [{"key": "S", "value": MASK, "encrypted": True}, {"key": "P", "value": "p"}]
+    assert hidden["action_executions"][0]["variables"][0]["value"] == MASK
     assert execution["variables"][0]["value"] == "secure!x"
 
 
@@ -264,47 +224,59 @@ class PollingClient:
         return {"id": execution_id, "status": "TERMINATED"}
 
 
-def test_wait_polls_until_the_run_finishes():
-    clock = FakeClock(1000.0)
+@pytest.fixture
+def clock(monkeypatch):
+    """The fake clock stands in for the module's time: Deadline and the wait loop's sleeps run on it."""
+    fake = FakeClock(1000.0)
+    monkeypatch.setattr(runs, "time", fake)
+    return fake
+
+
+def wait(client, execution, timeout, poll_interval, clock):
+    return runs.wait_for_execution(client, LOCATION, execution, Deadline(timeout, clock=clock.monotonic), poll_interval)
+
+
+def test_wait_polls_until_the_run_finishes(clock):
     client = PollingClient(["INPROGRESS", "INPROGRESS", "SUCCESSFUL"])
-    execution, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 100, 5,
-                                                  sleep=clock.sleep, clock=clock.monotonic)
+    execution, finished = wait(client, {"id": 3, "status": "ENQUEUED"}, 100, 5, clock)
     assert finished is True and execution["status"] == "SUCCESSFUL"
-    assert client.gets == 3 and clock.sleeps == [5, 5, 5]
+    # Short polls first (the one wait loop backs off up to poll_interval), one GET each.
+    assert client.gets == 3 and clock.sleeps == [0.5, 1, 2]
 
 
-def test_wait_makes_no_request_for_a_finished_run():
-    clock = FakeClock(1000.0)
+def test_wait_makes_no_request_for_a_finished_run(clock):
     client = PollingClient(["SUCCESSFUL"])
-    execution, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "FAILED"}, 100, 5,
-                                                  sleep=clock.sleep, clock=clock.monotonic)
+    execution, finished = wait(client, {"id": 3, "status": "FAILED"}, 100, 5, clock)
     assert finished is True and execution["status"] == "FAILED" and client.gets == 0
 
 
-def test_wait_stops_at_the_deadline_with_the_last_poll_on_it():
-    clock = FakeClock(1000.0)
+def test_wait_stops_at_the_deadline_with_the_last_poll_on_it(clock):
     client = PollingClient(["INPROGRESS"])
-    execution, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 12, 5,
-                                                  sleep=clock.sleep, clock=clock.monotonic)
+    execution, finished = wait(client, {"id": 3, "status": "ENQUEUED"}, 12, 5, clock)
     assert finished is False and execution["status"] == "INPROGRESS"
-    assert client.gets == 3 and clock.sleeps == [5, 5, 2]
+    assert client.gets == len(clock.sleeps) and clock.sleeps == [0.5, 1, 2, 4, 4.5] and sum(clock.sleeps) == 12
 
 
-def test_wait_uses_the_real_clock_by_default(monkeypatch):
-    clock = FakeClock(1000.0)
-    monkeypatch.setattr(runs, "time", clock)
+def test_follow_run_uses_the_modules_clock(clock):
     client = PollingClient(["INPROGRESS", "SUCCESSFUL"])
-    dummy, finished = runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 60, 2)
-    assert finished is True and clock.sleeps == [2, 2]
+    details = runs.follow_run(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 60, 2, False)
+    assert details["status"] == "SUCCESSFUL" and clock.sleeps == [0.5, 1]
 
 
-def test_a_failed_poll_says_the_run_may_still_be_running():
-    clock = FakeClock(1000.0)
+def test_follow_run_cancels_after_the_wait_when_asked(clock):
+    client = PollingClient(["INPROGRESS"])
+    with pytest.raises(runs.RunFailedError) as caught:
+        runs.follow_run(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 2, 1, True)
+    assert client.cancels == 1 and sum(clock.sleeps) == 2
+    assert "(2 s, state INPROGRESS); it was cancelled (status now TERMINATED)" in caught.value.message
+    assert caught.value.details["cancelled"] is True and caught.value.details["timed_out"] is True
+
+
+def test_a_failed_poll_says_the_run_may_still_be_running(clock):
     error = NotFoundError("GET", EXECUTIONS + "/3", 404, "gone")
     client = PollingClient(["INPROGRESS", error])
     with pytest.raises(NotFoundError) as caught:
-        runs.wait_for_execution(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 60, 1,
-                                sleep=clock.sleep, clock=clock.monotonic)
+        wait(client, {"id": 3, "status": "ENQUEUED"}, 60, 1, clock)
     assert "run 3 was started and may still be running" in caught.value.message
     assert caught.value.details["execution_id"] == 3
     assert caught.value.details["changed"] is True
@@ -353,7 +325,7 @@ def test_outcome_of_a_failed_run_names_the_action(status):
 def test_outcome_of_a_run_that_outlived_the_wait():
     with pytest.raises(runs.RunFailedError) as caught:
         runs.check_outcome({"id": 3, "status": "INPROGRESS"}, 60, False)
-    assert "did not finish within 60 s (status INPROGRESS); it is still running" in caught.value.message
+    assert "did not end within wait_timeout (60 s, state INPROGRESS); it is still running" in caught.value.message
     assert "cancel_on_timeout" in caught.value.message
     assert caught.value.details["timed_out"] is True and caught.value.details["cancelled"] is False
     with pytest.raises(runs.RunFailedError) as caught:
@@ -366,74 +338,3 @@ def test_ignored_failures_are_listed():
     execution = {"status": "SUCCESSFUL", "action_executions": [entry("FAILED", "Lint", 5), entry("SUCCESSFUL")]}
     assert [item["name"] for item in runs.ignored_failures(execution)] == ["Lint"]
     assert runs.run_details(execution)["failed_action"] is None
-
-
-# --- sandboxes -----------------------------------------------------------------------------------
-
-
-FULL = {"id": "sb1", "identifier": "web", "os": "ubuntu:24.04", "setup_status": "SUCCESS", "status": "RUNNING",
-        "endpoints": [{"name": "www", "http": {"endpoint_url": "https://www-web.example"}}]}
-
-
-class SandboxClient:
-    def __init__(self, listed, full=None, snapshots=None):
-        self.listed = listed
-        self.full = full or {}
-        self.snapshots = snapshots or {}
-        self.calls = []
-
-    def list_sandboxes(self, workspace, project_name):
-        self.calls.append(("list", workspace, project_name))
-        return [dict(item) for item in self.listed]
-
-    def get_sandbox(self, workspace, sandbox_id):
-        self.calls.append(("get", sandbox_id))
-        return dict(self.full[sandbox_id]) if sandbox_id in self.full else None
-
-    def list_snapshots(self, workspace, sandbox_id):
-        self.calls.append(("snapshots", sandbox_id))
-        return self.snapshots.get(sandbox_id, [])
-
-
-def test_by_id_is_one_request_and_copies_the_endpoint_url_up():
-    client = SandboxClient([], {"sb1": FULL})
-    found = runs.find_sandboxes(client, "acme", sandbox_id="sb1")
-    assert client.calls == [("get", "sb1")]
-    assert found[0]["endpoints"][0]["endpoint_url"] == "https://www-web.example"
-    assert "endpoint_url" not in FULL["endpoints"][0]
-    assert runs.find_sandboxes(SandboxClient([]), "acme", sandbox_id="nope") == []
-
-
-def test_listing_reads_short_entries_in_full_and_keeps_full_ones():
-    listed = [{"id": "sb1", "identifier": "web", "status": "RUNNING"}, dict(FULL, id="sb2", identifier="api")]
-    client = SandboxClient(listed, {"sb1": FULL})
-    found = runs.find_sandboxes(client, "acme", project_name="website")
-    assert client.calls == [("list", "acme", "website"), ("get", "sb1")]
-    assert [item["identifier"] for item in found] == ["web", "api"]
-
-
-def test_listing_without_details_is_one_request_per_page():
-    client = SandboxClient([{"id": "sb1", "identifier": "web"}, {"id": "sb2", "identifier": "api"}])
-    found = runs.find_sandboxes(client, "acme", project_name="website", details=False)
-    assert client.calls == [("list", "acme", "website")]
-    assert found == [{"id": "sb1", "identifier": "web"}, {"id": "sb2", "identifier": "api"}]
-
-
-def test_by_identifier_reads_only_the_match_and_snapshots_when_asked():
-    client = SandboxClient([{"id": "sb1", "identifier": "web"}, {"id": "sb2", "identifier": "api"}], {"sb1": FULL},
-                           {"sb1": [{"id": "sn-1", "name": "nightly"}]})
-    found = runs.find_sandboxes(client, "acme", project_name="website", identifier="web", include_snapshots=True)
-    assert client.calls == [("list", "acme", "website"), ("get", "sb1"), ("snapshots", "sb1")]
-    assert found[0]["snapshots"] == [{"id": "sn-1", "name": "nightly"}]
-    assert runs.find_sandboxes(SandboxClient([{"id": "sb1", "identifier": "web"}]), "acme", project_name="website",
-                               identifier="nope") == []
-
-
-def test_sandbox_deleted_between_list_and_get_is_left_out():
-    client = SandboxClient([{"id": "gone", "identifier": "old"}])
-    assert runs.find_sandboxes(client, "acme", project_name="website") == []
-
-
-def test_listing_needs_a_project():
-    with pytest.raises(ValidationError):
-        runs.find_sandboxes(SandboxClient([]), "acme", identifier="web")
