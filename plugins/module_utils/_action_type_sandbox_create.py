@@ -23,7 +23,8 @@ SOURCES = ("SCRATCH", "SANDBOX", "SNAPSHOT")
 OPERATING_SYSTEMS = ("ubuntu:22.04", "ubuntu:24.04")
 # The source named by `from` needs its own option.
 SOURCE_NEEDS = {"SCRATCH": "spec", "SANDBOX": "sandbox_identifier", "SNAPSHOT": "snapshot_name"}
-SANDBOX_IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]+$")
+# A sandbox identifier: letters, digits, '_' and '-', with no '-' at the start or the end (the API's rule).
+SANDBOX_IDENTIFIER = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$")
 
 ENDPOINT_SUBOPTIONS = {
     "name": option("str", "The endpoint's name."),
@@ -36,7 +37,8 @@ ENDPOINT_SUBOPTIONS = {
 
 SPEC_SUBOPTIONS = {
     "name": option("str", "The sandbox's display name."),
-    "identifier": option("str", "The sandbox's identifier (letters, digits, C(_) and C(-))."),
+    "identifier": option("str", "The sandbox's identifier: letters, digits, C(_) and C(-), not starting or ending "
+                         "with C(-)."),
     "os": option("str", "The operating system image.", choices=OPERATING_SYSTEMS),
     "resources": option("str", "CPU and memory, as C(<cpus>x<GB>) from V(1x2) to V(12x24), or V(CUSTOM)."),
     "first_boot_commands": option("str", "Commands run on the first boot (one string, one command per line)."),
@@ -79,6 +81,6 @@ class SandboxCreate(ActionType):
         spec = fields.get("spec")
         if isinstance(spec, Mapping) and spec.get("identifier") is not None \
                 and not SANDBOX_IDENTIFIER.match(str(spec["identifier"])):
-            return [("spec.identifier may hold only letters, digits, '_' and '-', got %r" % spec["identifier"],
-                     ["spec"])]
+            return [("spec.identifier may hold only letters, digits, '_' and '-', and may not start or end with '-'; "
+                     "got %r" % spec["identifier"], ["spec"])]
         return []

@@ -457,7 +457,7 @@ options:
         type: str
       identifier:
         description:
-          - The sandbox's identifier (letters, digits, C(_) and C(-)).
+          - 'The sandbox''s identifier: letters, digits, C(_) and C(-), not starting or ending with C(-).'
         type: str
       os:
         description:

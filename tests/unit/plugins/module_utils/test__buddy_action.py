@@ -840,3 +840,77 @@ def test_info_by_id_and_missing():
     assert [a["id"] for a in model.action_info(client, info_params(action_id=1))["actions"]] == [1]
     assert model.action_info(client, info_params(action_id=2))["actions"] == []
     assert model.action_info(client, info_params(name="nope"))["actions"] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-action functions buddy_pipeline calls for each item of `actions` (no AnsibleModule)
+# ---------------------------------------------------------------------------------------------
+
+def item(**options):
+    """One item of buddy_pipeline's `actions`, as AnsibleModule hands it over (unset suboptions None)."""
+    values = dict((name, None) for name in model.item_argument_spec())
+    values.update(options)
+    return values
+
+
+def test_validate_item_checks_like_buddy_action_before_any_request():
+    request = model.validate_item(item(**BLACKFIRE))
+    assert request.fields["integration"] == {"identifier": "bf1"}
+    assert request.add_payload(None) == {"name": "Profile", "type": "BLACKFIRE_PYTHON", "version": "3.12",
+                                         "integration": {"identifier": "bf1"},
+                                         "execute_commands": ["blackfire run python app.py"]}
+    with pytest.raises(ValidationError) as caught:
+        model.validate_item(item(**merged(MANAGE, targets=None, start=True)))
+    assert caught.value.details["options"] == ["start", "targets"]
+    # Plain dicts with only the keys set work as well.
+    assert model.validate_item(dict(name="Wait", type="SLEEP", fields={"sleep_in_sec": 3})).fields == {
+        "name": "Wait", "sleep_in_sec": 3}
+
+
+def test_validate_item_refuses_the_surrounding_options_in_fields():
+    with pytest.raises(ValidationError) as caught:
+        model.validate_item(item(name="Wait", type="SLEEP", fields={"purge_actions": True, "recreate": True}),
+                            other_options=("purge_actions",))
+    assert caught.value.details["options"] == ["purge_actions", "recreate"]
+
+
+def test_check_against_existing_decides_recreate_or_refuses():
+    found = dict(existing(id=4, name="Stop sandboxes"), type="SANDBOX_MANAGE", operation="STOP", targets=[])
+    assert model.check_against_existing(model.validate_item(item(**MANAGE)), found) is False
+    with pytest.raises(ValidationError, match="Set recreate: true"):
+        model.check_against_existing(model.validate_item(item(**merged(DOCKER, name="Stop sandboxes"))), found)
+    assert model.check_against_existing(model.validate_item(item(**merged(DOCKER, name="Stop sandboxes")),
+                                                            recreate=True), found) is True
+    # Without a type the options are checked against the existing action's.
+    with pytest.raises(ValidationError, match="option does not apply to type SANDBOX_MANAGE: docker_image_name"):
+        model.check_against_existing(model.validate_item(item(name="Stop sandboxes", docker_image_name="x")), found)
+
+
+def test_plan_update_and_its_diff_mask_secrets():
+    found = dict(existing(id=4, name="Run tests"), type="RUN_DOCKER_CONTAINER", docker_image_name="library/python",
+                 docker_image_tag="3.11", shell="SH")
+    request = model.validate_item(item(**merged(DOCKER, password="pw-9")), update_password="always")
+    payload, predicted, keys = model.plan_update(request, found, None)
+    assert payload == {"docker_image_tag": "3.12", "execute_commands": ["pytest"], "password": "pw-9"}
+    assert "password" not in predicted and predicted["docker_image_tag"] == "3.12"
+    diff = model.update_diff(found, payload, predicted, keys, None)
+    assert diff["before"]["docker_image_tag"] == "3.11"
+    assert diff["after"]["docker_image_tag"] == "3.12"
+    assert diff["after"]["password"] == "******** (sent)"
+    assert "pw-9" not in repr(diff)
+    unchanged = model.update_diff(found, {}, found, ["docker_image_name"], None)
+    assert unchanged == {"before": {"docker_image_name": "library/python"},
+                         "after": {"docker_image_name": "library/python"}}
+
+
+def test_add_and_recreate_diffs_and_the_predicted_action():
+    request = model.validate_item(item(**merged(DOCKER, password="pw-9")))
+    payload = request.add_payload(7)
+    assert model.add_diff(payload)["after"]["password"] == "********"
+    assert model.add_diff(payload)["after"]["after_action_id"] == 7
+    predicted = model.predicted_new(payload)
+    assert "password" not in predicted and "after_action_id" not in predicted and "id" not in predicted
+    found = dict(existing(id=4, name="Run tests"), type="SANDBOX_MANAGE", operation="STOP")
+    diff = model.recreate_diff(request, found, payload)
+    assert diff["before"]["type"] == "SANDBOX_MANAGE" and diff["after"]["type"] == "RUN_DOCKER_CONTAINER"
+    assert "pw-9" not in repr(diff)
