@@ -549,4 +549,3 @@ def run_and_wait(client: BlinkExecutionsClient, run: BlinkRun, payload: Dict[str
         check_blink_outcome(workflow_id, execution_id, execution, answer.server_message, changed=True)
         return execution_result(execution_id, execution)
     return follow(execution_id, execution)
-

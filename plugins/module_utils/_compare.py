@@ -21,16 +21,6 @@ import copy
 from typing import Any, Dict, Iterable, List, Mapping
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import mask_secrets
-# Transitional: these moved to _secrets.py; kept importable here until _buddy_action.py and
-# buddy_action.py import them from there (then this import goes).
-from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import (  # noqa: F401
-    MASK,
-    SENT_MASK,
-    WRITE_ONLY_KEYS,
-    has_write_only,
-    secret_values,
-    without_write_only,
-)
 
 
 def _is_empty(value: Any) -> bool:
