@@ -65,7 +65,7 @@ options:
 '''
 
     # Where a module works: WORKSPACE alone, or with PIPELINE the pipeline inside it
-    # (LOCATION_SPEC in plugins/module_utils/_buddy.py; the modules' unit tests compare them).
+    # (WORKSPACE_SPEC / PIPELINE_SPEC in plugins/module_utils/_buddy.py; unit tests compare them).
     WORKSPACE = r'''
 options:
   workspace:

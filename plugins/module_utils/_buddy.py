@@ -15,9 +15,9 @@ hands a module all of them at once.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Optional
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError, ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, credential, join_path, quote_segment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
@@ -42,13 +42,6 @@ PIPELINE_SPEC = WORKSPACE_SPEC.merge(ArgumentSpec({
     "project_name": {"type": "str", "required": True},
     "pipeline_id": {"type": "int", "required": True},
 }))
-# The pipeline location as a plain dict, for callers still building dict specs.
-LOCATION_SPEC = PIPELINE_SPEC.argument_spec
-
-
-def buddy_argument_spec(**specific: Any) -> Dict[str, Any]:
-    """Connection options plus a module's own options, as a plain dict (prefer BUDDY_CONNECTION_SPEC.merge)."""
-    return BUDDY_CONNECTION_SPEC.merge(ArgumentSpec(specific)).argument_spec
 
 
 class PipelineLocation:
@@ -107,85 +100,3 @@ def buddy_transport(params: Dict[str, Any], warn: Optional[Callable[[str], None]
     """The transport for the connection options in ``params``; a bad token fails here, before any request."""
     return Transport.from_params(params["api_url"], {"Authorization": "Bearer %s" % credential(params["token"], "token")},
                                  params, warn=warn)
-
-
-class BuddyClient:
-    """TRANSITIONAL copy of the actions client, kept only until _buddy_action.py and buddy_action.py
-    (and their tests) take ``_buddy_actions.BuddyActionsClient`` (a module gets it as ``client.actions``
-    from ``_buddy_client.BuddyClient.from_module``). Remove it then; new code must not use it."""
-
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-
-    @classmethod
-    def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BuddyClient":
-        return cls(buddy_transport(params, warn=warn))
-
-    @classmethod
-    def from_module(cls, module: Any) -> "BuddyClient":
-        return cls.from_params(module.params, warn=module.warn)
-
-    # Pipelines -----------------------------------------------------------
-
-    def get_pipeline(self, location: PipelineLocation) -> Dict[str, Any]:
-        return self.transport.request("GET", location.pipeline_path()).json
-
-    # Actions -------------------------------------------------------------
-
-    def list_actions(self, location: PipelineLocation) -> List[Dict[str, Any]]:
-        """Every action of the pipeline, in pipeline order, across all pages."""
-        return self.transport.paginate(location.actions_path(), "actions", per_page=PER_PAGE)
-
-    def get_action(self, location: PipelineLocation, action_id: int) -> Optional[Dict[str, Any]]:
-        """The action, or None when the server has no action with that id."""
-        try:
-            return self.transport.request("GET", location.actions_path(action_id)).json
-        except NotFoundError:
-            return None
-
-    def add_action(self, location: PipelineLocation, payload: Dict[str, Any],
-                   exclude_ids: Sequence[int] = ()) -> Dict[str, Any]:
-        """POST a new action without ever adding it twice.
-
-        When the POST may have reached the server (timeout, dropped connection,
-        gateway error), the pipeline is searched for an action of that name and
-        type that was not there before (``exclude_ids``); only when none is
-        found is the POST sent again.
-        """
-        path = location.actions_path()
-        attempt = 0
-        while True:
-            try:
-                return self.transport.request("POST", path, body=payload, expected=(200, 201)).json
-            except TransportError as error:
-                if not error.may_have_committed:
-                    raise
-                added = self._find_added(location, payload, exclude_ids)
-                if added is not None:
-                    self.transport.warn("POST %s: %s; found the action it added (id %s), so it was not sent again"
-                                        % (path, error.reason, added.get("id")))
-                    return added
-                if attempt >= self.transport.max_retries:
-                    raise TransportError("POST", path, "%s; the action is not in the pipeline after %d retries"
-                                         % (error.reason, attempt))
-                attempt += 1
-                self.transport.wait_before_retry("POST", path, attempt,
-                                                 error.reason + "; the action was not added", None)
-
-    def _find_added(self, location: PipelineLocation, payload: Dict[str, Any],
-                    exclude_ids: Sequence[int]) -> Optional[Dict[str, Any]]:
-        for action in self.list_actions(location):
-            if (action.get("name") == payload.get("name") and action.get("type") == payload.get("type")
-                    and action.get("id") not in exclude_ids):
-                return action
-        return None
-
-    def edit_action(self, location: PipelineLocation, action_id: int, payload: Dict[str, Any]) -> Dict[str, Any]:
-        return self.transport.request("PATCH", location.actions_path(action_id), body=payload).json
-
-    def delete_action(self, location: PipelineLocation, action_id: int) -> None:
-        """DELETE; an action already gone (say, after a retried DELETE) counts as deleted."""
-        try:
-            self.transport.request("DELETE", location.actions_path(action_id), expected=(200, 204))
-        except NotFoundError:
-            pass

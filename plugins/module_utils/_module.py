@@ -10,8 +10,8 @@ A module is its documentation, a ``run(module, client)`` that returns the
 result dict (and raises OpsflowError subclasses, never calls exit_json or
 fail_json), and a main() of a few lines::
 
-    from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
-        BUDDY_CONNECTION_SPEC, PIPELINE_SPEC, BuddyClient)
+    from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, PIPELINE_SPEC
+    from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
     from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
 
     SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(

@@ -6,7 +6,7 @@
 # PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
 """Connection options declared once per service, as a table.
 
-The same table yields the argument spec (with environment fallbacks) of every
+The same table yields the connection ArgumentSpec (with environment fallbacks) of every
 module of a service, so an option can't be declared in one module and
 forgotten in another.
 """
@@ -14,7 +14,7 @@ forgotten in another.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Sequence
 
 from ansible.module_utils.basic import env_fallback
 
@@ -47,13 +47,3 @@ class ConnectionOption:
 def connection_spec(table: Sequence[ConnectionOption]) -> ArgumentSpec:
     """A service's connection options as an ArgumentSpec, for modules to merge their own options onto."""
     return ArgumentSpec(dict((option.name, option.spec()) for option in table))
-
-
-def argument_spec(table: Sequence[ConnectionOption], specific: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """A module's full argument spec as a plain dict (prefer ``connection_spec(table).merge(...)``)."""
-    spec = dict((option.name, option.spec()) for option in table)
-    for name, entry in (specific or {}).items():
-        if name in spec:
-            raise ValueError("option %r is a connection option and can't be redefined" % name)
-        spec[name] = entry
-    return spec

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The doc fragments: the location sections against LOCATION_SPEC, and every module's docs as ansible-doc builds them."""
+"""The doc fragments: the location sections against PIPELINE_SPEC, and every module's docs as ansible-doc builds them."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -18,7 +18,7 @@ import yaml
 
 import ansible_collections.opsflow.pipelines as collection
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import LOCATION_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PIPELINE_SPEC
 
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import COLLECTION, compare_spec, module_doc
 
@@ -29,7 +29,7 @@ MODULES = ("blink_execution_info", "blink_workflow_execute", "buddy_action", "bu
 def test_location_sections_match_the_location_spec():
     documented = dict(yaml.safe_load(BuddyFragment.WORKSPACE)["options"],
                       **yaml.safe_load(BuddyFragment.PIPELINE)["options"])
-    compare_spec(LOCATION_SPEC, documented)
+    compare_spec(PIPELINE_SPEC.argument_spec, documented)
 
 
 def test_every_module_is_listed_here():

@@ -77,8 +77,6 @@ def test_connection_table_matches_the_doc_fragment():
 def test_module_options_can_not_shadow_connection_options():
     with pytest.raises(ValueError):
         _buddy.BUDDY_CONNECTION_SPEC.merge(ArgumentSpec({"token": {"type": "str"}}))
-    with pytest.raises(ValueError):
-        _buddy.buddy_argument_spec(token={"type": "str"})
 
 
 def test_location_specs_match_the_doc_fragment_sections():

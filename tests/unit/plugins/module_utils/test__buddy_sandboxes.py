@@ -113,8 +113,8 @@ def test_by_identifier_reads_only_the_match_and_snapshots_when_asked():
     found = sandboxes.find_sandboxes(client, "acme", project_name="website", identifier="web", include_snapshots=True)
     assert client.calls == [("list", "acme", "website"), ("get", "sb1"), ("snapshots", "sb1")]
     assert found[0]["snapshots"] == [{"id": "sn-1", "name": "nightly"}]
-    assert sandboxes.find_sandboxes(SandboxClient([{"id": "sb1", "identifier": "web"}]), "acme", project_name="website",
-                               identifier="nope") == []
+    assert sandboxes.find_sandboxes(SandboxClient([{"id": "sb1", "identifier": "web"}]), "acme",
+                                    project_name="website", identifier="nope") == []
 
 
 def test_sandbox_deleted_between_list_and_get_is_left_out():
