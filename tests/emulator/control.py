@@ -2,9 +2,13 @@
 # Copyright (c) opsflow maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Stdlib client for tests: start/stop the emulator and drive its ``/_emulator/`` control API.
+"""The emulator's control API under ``/_emulator/``: its routes and the Python client for tests.
 
-Test tooling only. Typical use::
+Test tooling only. Both sides of the control API live in this one file so they can't drift:
+``register(app)`` serves it (no auth, never logged, never faulted; see README.md), and
+``EmulatorProcess`` / ``EmulatorControl`` start the server and drive it from tests::
+
+    from emulator.control import EmulatorControl, EmulatorProcess
 
     with EmulatorProcess() as emulator:
         control = EmulatorControl(emulator.url)
@@ -27,21 +31,117 @@ import time
 from typing import Any, Dict, List, Optional, Sequence
 from urllib.error import HTTPError
 from urllib.parse import quote
-from urllib.request import Request, urlopen
+from urllib.request import Request as UrlRequest
+from urllib.request import urlopen
+
+from .config import DEFAULT_BLINK_KEY, DEFAULT_BLINK_READONLY_KEY, DEFAULT_BUDDY_READONLY_TOKEN, DEFAULT_BUDDY_TOKEN
+from .core import ApiError, Emulator, HandlerResult, Request, State
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "server.py")
+# The server runs as ``python3 -m <this package>.server`` from the package's parent directory.
+PACKAGE_PARENT = os.path.dirname(HERE)
+SERVER_MODULE = os.path.basename(HERE) + ".server"
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
-BUDDY_TOKEN = "emulator-buddy-token"
-BUDDY_READONLY_TOKEN = "emulator-readonly-token"
-BLINK_API_KEY = "emulator-blink-key"
-BLINK_READONLY_KEY = "emulator-blink-viewer-key"
+BUDDY_TOKEN = DEFAULT_BUDDY_TOKEN
+BUDDY_READONLY_TOKEN = DEFAULT_BUDDY_READONLY_TOKEN
+BLINK_API_KEY = DEFAULT_BLINK_KEY
+BLINK_READONLY_KEY = DEFAULT_BLINK_READONLY_KEY
+
+PREFIX = "/_emulator"
+CONTROL = "control"
 
 
+# --- server side: the routes ---------------------------------------------------------------------
+def register(app: Emulator) -> None:
+    """Control routes close over ``app`` (they reach past the state: log, faults, seeds)."""
+
+    def health(state: State, request: Request) -> HandlerResult:
+        del state
+        return 200, {"ok": True, "url": request.base_url}, {}
+
+    def config(state: State, request: Request) -> HandlerResult:
+        del request
+        return 200, state.config.public(), {}
+
+    def get_state(state: State, request: Request) -> HandlerResult:
+        del request
+        return 200, state.snapshot(), {}
+
+    def get_requests(state: State, request: Request) -> HandlerResult:
+        del state
+        since = request.query_int("since", 0)
+        return 200, {"requests": app.log.since(since), "last_seq": app.log.last_seq()}, {}
+
+    def clear_requests(state: State, request: Request) -> HandlerResult:
+        del state, request
+        app.log.clear()
+        return 204, None, {}
+
+    def reset(state: State, request: Request) -> HandlerResult:
+        del state
+        body = request.json_object()
+        app.reset(body.get("seed"))
+        return 200, {"ok": True}, {}
+
+    def seed(state: State, request: Request) -> HandlerResult:
+        del state
+        app.apply_seed(request.json_object())
+        return 200, {"ok": True}, {}
+
+    def add_fault(state: State, request: Request) -> HandlerResult:
+        del state
+        if not request.body_is_json:
+            raise ApiError(400, "fault must be a JSON object")
+        fault = app.faults.add(request.body)
+        return 201, {"fault": fault.as_dict()}, {}
+
+    def list_faults(state: State, request: Request) -> HandlerResult:
+        del state, request
+        return 200, {"faults": app.faults.list()}, {}
+
+    def clear_faults(state: State, request: Request) -> HandlerResult:
+        del state, request
+        app.faults.clear()
+        return 204, None, {}
+
+    routes: Any = (
+        ("GET", "/health", health, True),
+        ("GET", "/config", config, True),
+        ("GET", "/state", get_state, False),
+        ("GET", "/requests", get_requests, False),
+        ("DELETE", "/requests", clear_requests, False),
+        ("POST", "/reset", reset, False),
+        ("POST", "/seed", seed, False),
+        ("POST", "/faults", add_fault, False),
+        ("GET", "/faults", list_faults, False),
+        ("DELETE", "/faults", clear_faults, False),
+    )
+    for method, path, handler, locked in routes:
+        app.route(method, PREFIX + path, handler, service=CONTROL, locked=locked)
+
+
+# --- client side: the process and the control client ---------------------------------------------
 def server_python() -> str:
     """Interpreter for the server: ``OPSFLOW_EMULATOR_PYTHON`` (e.g. to try 3.8) or this one."""
     return os.environ.get("OPSFLOW_EMULATOR_PYTHON") or sys.executable
+
+
+def server_command(args: Sequence[str] = (), python: Optional[str] = None) -> List[str]:
+    """The command that starts the server; run it with ``cwd=PACKAGE_PARENT``.
+
+    A ``--seed`` file is made absolute, since the server does not run in the caller's directory.
+    """
+    fixed: List[str] = []
+    pending_seed = False
+    for arg in args:
+        if pending_seed and arg not in ("default", "empty"):
+            arg = os.path.abspath(arg)
+        elif arg.startswith("--seed=") and arg[len("--seed="):] not in ("default", "empty"):
+            arg = "--seed=" + os.path.abspath(arg[len("--seed="):])
+        pending_seed = arg == "--seed"
+        fixed.append(arg)
+    return [python or server_python(), "-m", SERVER_MODULE] + fixed
 
 
 class EmulatorError(RuntimeError):
@@ -51,7 +151,7 @@ class EmulatorError(RuntimeError):
 class EmulatorProcess:
     """The emulator as a child process on a free loopback port.
 
-    ``args`` are extra ``server.py`` options (e.g. ``["--page-size", "2"]``). The server's stderr
+    ``args`` are extra server options (e.g. ``["--page-size", "2"]``). The server's stderr
     goes to a temporary file, readable with ``stderr_text()`` when something goes wrong.
     """
 
@@ -71,7 +171,7 @@ class EmulatorProcess:
             return self
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            [self.python, SERVER, "--port", "0"] + self.args,
+            server_command(["--port", "0"] + self.args, self.python), cwd=PACKAGE_PARENT,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
             start_new_session=True,  # a terminal Ctrl-C reaches the caller, who stops the server
         )
@@ -138,7 +238,7 @@ class EmulatorControl:
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
-        request = Request(self.url + "/_emulator" + path, data=data, method=method)
+        request = UrlRequest(self.url + PREFIX + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:

@@ -3,110 +3,39 @@
 # Copyright (c) opsflow maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Run a command against a fresh emulator, e.g. ``with_emulator.py -- ansible-playbook site.yml``.
+"""Run a command against a fresh emulator: ``python3 tests/emulator/with_emulator.py -- CMD ARGS...``.
 
-Starts the emulator on a free loopback port, exports BUDDY_API_URL, BUDDY_TOKEN, BLINK_API_URL,
-BLINK_API_KEY and OPSFLOW_EMULATOR_URL into the command's environment, runs it, stops the
-emulator and exits with the command's exit code.
+The command users type, from any directory, in the repository or an installed collection. This
+directory is the Python package ``emulator``; a file run as a script is not part of its package,
+so this one loads the package from its own location (importlib with a spec: no ``sys.path``
+change, the command's working directory untouched) and hands over to ``emulator.wrap``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import importlib
+import importlib.util
 import os
-import signal
-import subprocess
 import sys
-from typing import Any, List, Optional
+from types import ModuleType
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from control import BLINK_API_KEY, BUDDY_TOKEN, EmulatorControl, EmulatorError, EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+PACKAGE = "emulator"
 
 
-def parse_args(argv: List[str]) -> argparse.Namespace:
-    if "--" not in argv:
-        own, command = argv, []
-    else:
-        split = argv.index("--")
-        own, command = argv[:split], argv[split + 1:]
-    parser = argparse.ArgumentParser(usage="%(prog)s [options] -- CMD [ARGS...]", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", default="default", help="default | empty | PATH.json")
-    parser.add_argument("--keep-log", metavar="FILE", help="write the request log (JSON list) to FILE at the end")
-    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
-                        help="extra server.py argument, repeatable (e.g. --server-arg=--page-size=2)")
-    args = parser.parse_args(own)
-    if not command:
-        parser.error("give the command to run after --")
-    args.command = command
-    return args
-
-
-def child_env(url: str) -> dict:
-    env = dict(os.environ)
-    env.update({
-        "BUDDY_API_URL": url,
-        "BUDDY_TOKEN": BUDDY_TOKEN,
-        "BLINK_API_URL": url,
-        "BLINK_API_KEY": BLINK_API_KEY,
-        "OPSFLOW_EMULATOR_URL": url,
-    })
-    return env
-
-
-class Terminated(Exception):
-    """SIGTERM arrived: stop the command and the emulator, then exit 143."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    del signum, frame
-    raise Terminated()
-
-
-def write_log(url: str, path: str) -> None:
-    try:
-        entries = EmulatorControl(url).requests()
-    except (EmulatorError, OSError) as exc:
-        sys.stderr.write("with_emulator: could not read the request log: %s\n" % exc)
-        return
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(entries, handle, indent=2)
-        handle.write("\n")
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    seed = args.seed if args.seed in ("default", "empty") else os.path.abspath(args.seed)
-    emulator = EmulatorProcess(["--seed", seed] + args.server_arg)
-    try:
-        emulator.start()
-    except EmulatorError as exc:
-        sys.stderr.write("with_emulator: %s\n" % exc)
-        return 125
-    code = 1
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        try:
-            code = subprocess.call(args.command, env=child_env(emulator.url))
-        except OSError as exc:
-            sys.stderr.write("with_emulator: can't run %s: %s\n" % (args.command[0], exc))
-            code = 127
-        except KeyboardInterrupt:
-            code = 130
-        except Terminated:
-            code = 143
-        if code < 0:
-            code = 128 - code
-        if args.keep_log:
-            write_log(emulator.url, args.keep_log)
-    finally:
-        emulator.stop()
-    return code
+def load_package() -> ModuleType:
+    """The package this file sits in, imported from here as ``emulator``."""
+    if PACKAGE not in sys.modules:
+        here = os.path.dirname(os.path.abspath(__file__))
+        spec = importlib.util.spec_from_file_location(PACKAGE, os.path.join(here, "__init__.py"),
+                                                      submodule_search_locations=[here])
+        if spec is None or spec.loader is None:
+            raise ImportError("can't load the emulator package from %s" % here)
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[PACKAGE] = package
+        spec.loader.exec_module(package)
+    return sys.modules[PACKAGE]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    load_package()
+    sys.exit(importlib.import_module(PACKAGE + ".wrap").main())

@@ -18,7 +18,7 @@ import time
 
 import yaml
 
-from control import actions_path
+from emulator.control import actions_path
 
 WS = 'acme'
 PROJECT = 'website'

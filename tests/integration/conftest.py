@@ -19,12 +19,11 @@ import sys
 
 import pytest
 
+from emulator.control import EmulatorControl, EmulatorProcess
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
-sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'emulator'))
-
-from control import EmulatorControl, EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 
 BUDDY_TOKEN = 'emulator-buddy-token'
 BLINK_KEY = 'emulator-blink-key'

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import Any, Dict, Optional, Tuple
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
 
-EMULATOR_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "emulator"))
-if EMULATOR_DIR not in sys.path:
-    sys.path.insert(0, EMULATOR_DIR)
+from emulator.control import BUDDY_TOKEN, EmulatorControl, EmulatorProcess
 
-from control import BUDDY_TOKEN, EmulatorControl, EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+EMULATOR_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "emulator"))
 
 PIPELINE = "/workspaces/acme/projects/website/pipelines/1"
 ACTIONS = PIPELINE + "/actions"

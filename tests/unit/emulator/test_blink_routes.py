@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-import routes_blink
-from control import BLINK_API_KEY, BLINK_READONLY_KEY, EmulatorError
+from emulator import blink_executions
+from emulator.control import BLINK_API_KEY, BLINK_READONLY_KEY, EmulatorError
 
 ROOT = "/api/v1/workspace/ws-t"
 KEY_HEADER = {"BLINK-API-KEY": BLINK_API_KEY}
@@ -215,15 +215,15 @@ def test_status_fault_uses_the_blink_error_shape(seeded, control):
 
 def test_advance_follows_the_behaviour_and_the_clock():
     base = 1_000_000
-    running = routes_blink._new_execution("e", "w", "wf", {"behaviour": {"kind": "run", "seconds": 5, "output": {"o": 1}}},
+    running = blink_executions._new_execution("e", "w", "wf", {"behaviour": {"kind": "run", "seconds": 5, "output": {"o": 1}}},
                                           {"i": 1}, {}, base)
-    routes_blink.advance(running, base + 4999)
+    blink_executions.advance(running, base + 4999)
     assert running["state"] == "Running" and running["output"] is None
-    routes_blink.advance(running, base + 5000)
+    blink_executions.advance(running, base + 5000)
     assert running["state"] == "Completed" and running["output"] == {"o": 1}
     assert running["finished_at"] == base + 5000 and running["duration"] == 5000
-    failing = routes_blink._new_execution("f", "w", "wf", {"behaviour": {"kind": "fail", "seconds": 1}}, {}, {}, base)
-    routes_blink.advance(failing, base + 10000)
+    failing = blink_executions._new_execution("f", "w", "wf", {"behaviour": {"kind": "fail", "seconds": 1}}, {}, {}, base)
+    blink_executions.advance(failing, base + 10000)
     assert failing["state"] == "Failed" and failing["finished_at"] == base + 1000
     assert failing["error_details"]["error_code"] == "STEP_FAILED"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ACTIONS, PIPELINE
-from control import EmulatorProcess, filler_actions
+from emulator.control import EmulatorProcess, filler_actions
 
 BLACKFIRE = {
     "name": "Profile",
@@ -265,7 +265,7 @@ def test_short_list_view_lists_short_entries():
 def test_cli_page_size_cap_and_full_list_view():
     with EmulatorProcess(["--page-size", "2", "--max-per-page", "3", "--seed", "empty"]) as emulator:
         from conftest import Api  # pylint: disable=import-outside-toplevel
-        from control import EmulatorControl  # pylint: disable=import-outside-toplevel
+        from emulator.control import EmulatorControl  # pylint: disable=import-outside-toplevel
         control = EmulatorControl(emulator.url)
         control.seed_actions("acme", "website", 1, filler_actions(7, atype="RUN_DOCKER_CONTAINER"))
         api = Api(emulator.url)

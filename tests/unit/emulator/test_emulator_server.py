@@ -6,23 +6,30 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from conftest import ACTIONS, EMULATOR_DIR, PIPELINE, Api
-from control import BUDDY_READONLY_TOKEN, BUDDY_TOKEN, EmulatorControl, EmulatorError, EmulatorProcess, server_python
+from emulator.control import (BUDDY_READONLY_TOKEN, BUDDY_TOKEN, PACKAGE_PARENT, EmulatorControl, EmulatorError, EmulatorProcess,
+                              server_command, server_python)
+from emulator import server
+from emulator.config import Config
+from emulator.core import EmulatorRequestHandler
 
 DOCKER = {"name": "Run", "type": "RUN_DOCKER_CONTAINER", "docker_image_name": "ubuntu"}
 
 
 def test_cli_prints_one_url_line_and_stops_on_sigterm_and_sigint():
     for signum in (signal.SIGTERM, signal.SIGINT):
-        proc = subprocess.Popen([server_python(), os.path.join(EMULATOR_DIR, "server.py"), "--port", "0"],
+        proc = subprocess.Popen(server_command(["--port", "0"]), cwd=PACKAGE_PARENT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             line = proc.stdout.readline().decode()
@@ -40,7 +47,7 @@ def test_cli_prints_one_url_line_and_stops_on_sigterm_and_sigint():
 
 
 def test_cli_rejects_non_loopback_host():
-    result = subprocess.run([server_python(), os.path.join(EMULATOR_DIR, "server.py"), "--host", "0.0.0.0"],
+    result = subprocess.run(server_command(["--host", "0.0.0.0"]), cwd=PACKAGE_PARENT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
     assert result.returncode == 2 and b"loopback" in result.stderr
 
@@ -201,3 +208,41 @@ def test_with_emulator_needs_a_command():
     result = subprocess.run([server_python(), os.path.join(EMULATOR_DIR, "with_emulator.py")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
     assert result.returncode == 2
+
+
+def test_kept_alive_connection_serves_request_after_request(emulator_process, control):
+    """Nagle's algorithm is off (else every request after the first on a connection stalls ~40 ms)
+    and the answer leaves in one buffered write; 20 requests then share one connection."""
+    assert EmulatorRequestHandler.disable_nagle_algorithm is True
+    assert EmulatorRequestHandler.wbufsize != 0
+    split = urlsplit(emulator_process.url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=10)
+    headers = {"Authorization": "Bearer " + BUDDY_TOKEN, "Content-Type": "application/json"}
+    try:
+        sockets = set()
+        for index in range(20):
+            if index % 2:
+                connection.request("POST", ACTIONS, body=json.dumps(dict(DOCKER, name="kept-%d" % index)), headers=headers)
+            else:
+                connection.request("GET", ACTIONS, headers=headers)
+            response = connection.getresponse()
+            body = json.loads(response.read().decode("utf-8"))
+            assert (response.status, response.getheader("Connection")) == ((201 if index % 2 else 200), None), body
+            sockets.add(connection.sock.getsockname()[1])  # a reconnect would use another local port
+    finally:
+        connection.close()
+    assert len(sockets) == 1
+    assert [entry["status"] for entry in control.requests()] == [200, 201] * 10
+    assert len(control.actions("acme", "website", 1)) == 10
+
+
+def test_route_table_lists_every_resource_module():
+    """Adding a resource = one module with ``register(app)`` + one line in ``server.RESOURCES``; a
+    resource module left out of the table (or a table entry without a module) fails here."""
+    machinery = {"__init__", "config", "core", "server", "buddy", "wrap", "with_emulator"}
+    modules = {name[:-3] for name in os.listdir(EMULATOR_DIR) if name.endswith(".py")} - machinery
+    assert {resource.__name__.rsplit(".", 1)[-1] for resource in server.RESOURCES} == modules
+    assert all(callable(resource.register) for resource in server.RESOURCES)
+    app = server.build_app(Config(base_url="http://emulator.test"))
+    services = {route.service for route in app.routes._routes}  # pylint: disable=protected-access
+    assert services == {"control", "buddy", "blink"}

@@ -10,17 +10,18 @@ import time
 
 import pytest
 
-import buddy_common as common
-import runs
-import sandboxes as sbx
-import server
+from emulator import buddy
+from emulator import buddy_executions as runs
+from emulator import buddy_sandboxes as sbx
+from emulator import server
 from conftest import PIPELINE
-from emulator_core import ApiError, Config
+from emulator.config import Config
+from emulator.core import ApiError
 
 EXECUTIONS = PIPELINE + "/executions"
-QUEUE = sbx.DEFAULT_SETTINGS["queue_delay"]
-STEP = sbx.DEFAULT_SETTINGS["action_duration"]
-BOOT = sbx.DEFAULT_SETTINGS["sandbox_boot"]
+QUEUE = buddy.DEFAULT_SETTINGS["queue_delay"]
+STEP = buddy.DEFAULT_SETTINGS["action_duration"]
+BOOT = buddy.DEFAULT_SETTINGS["sandbox_boot"]
 
 DOCKER_OK = {"name": "Build", "type": "RUN_DOCKER_CONTAINER", "docker_image_name": "ubuntu", "execute_commands": ["make"]}
 DOCKER_FAIL = {"name": "Test", "type": "RUN_DOCKER_CONTAINER", "docker_image_name": "ubuntu",
@@ -40,7 +41,7 @@ def make_state(actions, seed=None, **pipeline_fields):
 
 
 def pipeline(state):
-    return common.get_pipeline(state, "acme", "website", "1")
+    return buddy.get_pipeline(state, "acme", "website", "1")
 
 
 def start(state, body=None, now=0.0):
@@ -82,9 +83,9 @@ def test_a_run_walks_the_actions_in_order_with_their_timing():
     assert statuses(record) == ["SUCCESSFUL", "INPROGRESS", "INITIAL"]
     runs.advance(state, QUEUE + 3 * STEP + 0.01)
     assert record["status"] == "SUCCESSFUL" and statuses(record) == ["SUCCESSFUL"] * 3
-    assert record["start_date"] == sbx.iso(QUEUE)
-    assert record["finish_date"] == sbx.iso(QUEUE + 3 * STEP)
-    assert record["action_executions"][1]["start_date"] == sbx.iso(QUEUE + STEP)
+    assert record["start_date"] == buddy.iso(QUEUE)
+    assert record["finish_date"] == buddy.iso(QUEUE + 3 * STEP)
+    assert record["action_executions"][1]["start_date"] == buddy.iso(QUEUE + STEP)
     assert record["to_revision"]["revision"] != "HEAD" and len(record["to_revision"]["revision"]) == 40
     assert record["branch"] == {"name": "main"} and record["comment"] == "go"
     assert pipeline(state)["last_execution_status"] == "SUCCESSFUL"
@@ -163,7 +164,7 @@ def test_runs_of_one_pipeline_queue_unless_concurrent():
     first_end = QUEUE + STEP + 1
     runs.advance(state, first_end + 0.01)
     assert (first["status"], second["status"]) == ("SUCCESSFUL", "INPROGRESS")
-    assert second["start_date"] == sbx.iso(first_end)
+    assert second["start_date"] == buddy.iso(first_end)
     pipeline(state)["concurrent_pipeline_runs"] = True
     third, fourth = start(state, now=10.0), start(state, now=10.0)
     runs.advance(state, 10.0 + QUEUE + 0.01)
@@ -292,7 +293,7 @@ def test_cancel_terminates_the_running_action_and_runs_on_terminate_actions():
     runs.advance(state, QUEUE + STEP + 1.0)
     assert statuses(record)[:2] == ["SUCCESSFUL", "INPROGRESS"]
     runs.cancel_run(state, record, QUEUE + STEP + 1.0)
-    assert record["status"] == "TERMINATED" and record["finish_date"] == sbx.iso(QUEUE + STEP + 1.0)
+    assert record["status"] == "TERMINATED" and record["finish_date"] == buddy.iso(QUEUE + STEP + 1.0)
     assert statuses(record) == ["SUCCESSFUL", "TERMINATED", "NOT_EXECUTED", "SUCCESSFUL", "NOT_EXECUTED"]
     runs.advance(state, QUEUE + STEP + 5.0)
     assert box(state, "s")["status"] == "STOPPED"

@@ -10,16 +10,17 @@ import time
 
 import pytest
 
-import sandboxes as sbx
-import server
-from control import EmulatorControl, EmulatorProcess
-from conftest import Api
-from emulator_core import Config
+from emulator import buddy
+from emulator import buddy_sandboxes as sbx
+from emulator import server
+from emulator.control import EmulatorControl, EmulatorProcess
+from conftest import PIPELINE, Api
+from emulator.config import Config
 
 SANDBOXES = "/workspaces/acme/sandboxes"
 LIST = SANDBOXES + "?project_name=website"
-BOOT = sbx.DEFAULT_SETTINGS["sandbox_boot"]
-STOP = sbx.DEFAULT_SETTINGS["sandbox_stop"]
+BOOT = buddy.DEFAULT_SETTINGS["sandbox_boot"]
+STOP = buddy.DEFAULT_SETTINGS["sandbox_stop"]
 
 
 def seeded(*specs, **common):
@@ -78,6 +79,24 @@ def test_identifiers_are_unique_per_project_and_checked():
         with pytest.raises(sbx.SandboxError) as caught:
             sbx.new_sandbox(state, "acme", "website", spec, 0.0)
         assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("identifier, valid", [
+    ("a", True), ("web_1", True), ("review-42", True), ("_x_", True), ("A-b_C", True),
+    ("-bad", False), ("bad-", False), ("-", False), ("", False), ("a b", False), ("a.b", False), ("a/b", False),
+])
+def test_one_identifier_rule_for_the_sandbox_api_and_sandbox_create_actions(api, control, identifier, valid):
+    """facts-v2 C: letters, digits, '_' and '-', no '-' at the start or end; the same answer from
+    ``POST /sandboxes`` and from a SANDBOX_CREATE action's ``spec.identifier``."""
+    del control
+    assert sbx.valid_identifier(identifier) is valid
+    status, _headers, body = api.post(LIST, {"name": "Box", "identifier": identifier})
+    assert status == (201 if valid else 400), body
+    action = {"name": "Create", "type": "SANDBOX_CREATE", "from": "SCRATCH", "spec": {"name": "Box", "identifier": identifier}}
+    status, _headers, body = api.post(PIPELINE + "/actions", action)
+    assert status == (201 if valid else 400), body
+    if not valid:
+        assert "identifier" in body["errors"][0]["message"] and "'-'" in body["errors"][0]["message"]
 
 
 def test_snapshots_become_created_and_are_found_by_name():

@@ -2,9 +2,10 @@
 # Copyright (c) opsflow maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Buddy workspaces / projects / pipelines in the emulator: state layout, look-ups, views, seeds.
+"""What every Buddy resource of the emulator shares: look-ups, URLs, pipeline views, paging, timing.
 
-Test tooling only. Shared by every Buddy routes file (actions, runs, sandboxes).
+Test tooling only. No routes here: ``buddy_pipelines.py`` serves workspaces, projects and
+pipelines and seeds them; the other ``buddy_*.py`` files build on the helpers below.
 
 State layout (``state.data``)::
 
@@ -12,19 +13,28 @@ State layout (``state.data``)::
       <ws>: {name, integrations: {<id>: {name, type}}, projects: {
         <project>: {display_name, status, pipelines: {
           "<pipeline id>": {id, name, <pipeline fields>..., actions: [<stored action>, ...]}}}}}
+    run_settings: {action_duration, queue_delay, sandbox_boot, ...}   (seconds, see DEFAULT_SETTINGS)
     _counters: {action: next id, variable: next id, ...}
     _secrets: {actions: {"<action id>": {password: ...}}, variables: {"<var id>": plain value}}
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import re
-from typing import Any, Dict, List
+import time
+from typing import Any, Dict, List, Sequence, Tuple
 from urllib.parse import quote
 
-from buddy_actions_model import seed_action
-from emulator_core import ApiError, Emulator, State, deep_merge
+from .core import ApiError, Request, State
+
+# Route patterns over the raw path; each named group is one segment, percent-decoded for handlers.
+SEG = r"[^/]+"
+WS = r"/workspaces/(?P<ws>%s)" % SEG
+PROJECT = WS + r"/projects/(?P<project>%s)" % SEG
+PIPELINE = PROJECT + r"/pipelines/(?P<pipeline_id>%s)" % SEG
 
 PIPELINE_DEFAULTS: Dict[str, Any] = {
     "on": "CLICK",
@@ -56,24 +66,6 @@ PIPELINE_DEFAULTS: Dict[str, Any] = {
 }
 SHORT_PIPELINE_KEYS = ("identifier", "name", "on", "refs", "last_execution_status", "last_execution_revision")
 PRIVATE_PIPELINE_KEYS = ("actions",)
-
-DEFAULT_SEED: Dict[str, Any] = {
-    "workspaces": {
-        "acme": {
-            "name": "Acme",
-            "projects": {
-                "website": {
-                    "display_name": "Website",
-                    "pipelines": {"1": {"name": "Sandbox flow"}, "2": {"name": "Release"}},
-                },
-                "other": {
-                    "display_name": "Other",
-                    "pipelines": {"1": {"name": "Sandbox flow"}},
-                },
-            },
-        }
-    }
-}
 
 
 def seg(value: Any) -> str:
@@ -172,54 +164,76 @@ def pipeline_view(base: str, ws: str, project_name: str, project: Dict[str, Any]
     return view
 
 
-# --- seeds ---------------------------------------------------------------------------------------
-def _pipeline_items(pipelines: Any) -> List[Any]:
-    if isinstance(pipelines, dict):
-        return [(str(key), value or {}) for key, value in pipelines.items()]
-    if isinstance(pipelines, list):
-        return [(str(item["id"]), item) for item in pipelines]
-    raise ApiError(400, "seed: pipelines must be an object keyed by id or a list of objects with 'id'")
+# --- lists ---------------------------------------------------------------------------------------
+def page_params(state: State, request: Request) -> Tuple[int, int]:
+    """``page`` (from 1) and ``per_page`` (default ``--page-size``, capped at ``--max-per-page``); 400 below 1."""
+    page = request.query_int("page", 1)
+    per_page = request.query_int("per_page", state.config.page_size)
+    if page < 1:
+        raise ApiError(400, "Query parameter 'page' must be 1 or more")
+    if per_page < 1:
+        raise ApiError(400, "Query parameter 'per_page' must be 1 or more")
+    return page, min(per_page, state.config.max_per_page)
 
 
-def seed_workspaces(state: State, workspaces: Any) -> None:
-    """Merge a ``workspaces`` seed: levels are created or updated, ``actions`` are appended.
-
-    A seeded action with an ``id`` that already exists in that pipeline replaces it in place.
-    """
-    if not isinstance(workspaces, dict):
-        raise ApiError(400, "seed: workspaces must be an object")
-    target = state.data.setdefault("workspaces", {})
-    for ws_name, ws_seed in workspaces.items():
-        ws_seed = dict(ws_seed or {})
-        workspace = target.setdefault(ws_name, {"name": ws_name, "integrations": {}, "projects": {}})
-        projects = ws_seed.pop("projects", {}) or {}
-        deep_merge(workspace, ws_seed)
-        for project_name, project_seed in projects.items():
-            project_seed = dict(project_seed or {})
-            project = workspace["projects"].setdefault(project_name, {"display_name": project_name, "status": "ACTIVE", "pipelines": {}})
-            pipelines = project_seed.pop("pipelines", {}) or {}
-            deep_merge(project, project_seed)
-            for pipeline_key, pipeline_seed in _pipeline_items(pipelines):
-                pipeline_seed = dict(pipeline_seed)
-                pipeline_id = int(pipeline_key)
-                actions = pipeline_seed.pop("actions", []) or []
-                pipeline_seed.pop("id", None)
-                pipeline = project["pipelines"].setdefault(str(pipeline_id), {"id": pipeline_id, "name": "Pipeline %d" % pipeline_id, "actions": []})
-                deep_merge(pipeline, pipeline_seed)
-                state.bump_counter("pipeline", pipeline_id, start=1)
-                for action_seed in actions:
-                    seed_action(state, ws_name, project_name, pipeline, action_seed)
+def page_of(items: Sequence[Any], page: int, per_page: int) -> List[Any]:
+    """One page of ``items``; a page past the end is empty."""
+    return list(items[(page - 1) * per_page:page * per_page])
 
 
-def init_state(state: State) -> None:
-    state.data.setdefault("workspaces", {})
+# --- time and ids -----------------------------------------------------------------------------------
+DEFAULT_SETTINGS: Dict[str, float] = {
+    "action_duration": 0.2,   # seconds an action takes (plus any `sleep N` in its commands)
+    "queue_delay": 0.05,      # seconds a new run stays ENQUEUED
+    "sandbox_boot": 0.2,      # seconds a sandbox takes to start, restore or set up
+    "sandbox_stop": 0.1,      # seconds a sandbox takes to stop
+    "snapshot_time": 0.1,     # seconds a snapshot stays CREATING
+}
 
 
-def register(app: Emulator) -> None:
-    """Shared Buddy state: called by routes_buddy_actions (idempotent)."""
-    if getattr(app, "_buddy_common_registered", False):
-        return
-    setattr(app, "_buddy_common_registered", True)
-    app.add_state_init(init_state)
-    app.add_seed_handler("workspaces", seed_workspaces)
-    app.add_default_seed(DEFAULT_SEED)
+def settings(state: State) -> Dict[str, float]:
+    """``run_settings``: how long the timed things of the Buddy resources take."""
+    return state.data.setdefault("run_settings", dict(DEFAULT_SETTINGS))
+
+
+def init_settings(state: State) -> None:
+    state.data["run_settings"] = dict(DEFAULT_SETTINGS)
+
+
+def seed_settings(state: State, values: Any) -> None:
+    """Seed ``run_settings``: durations in seconds (see DEFAULT_SETTINGS)."""
+    if not isinstance(values, dict):
+        raise ApiError(400, "seed: run_settings must be an object")
+    unknown = sorted(set(values) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ApiError(400, "seed: unknown run_settings: %s" % ", ".join(unknown))
+    for key, value in values.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ApiError(400, "seed: run_settings.%s must be a number of seconds" % key)
+        settings(state)[key] = float(value)
+
+
+def iso(moment: float) -> str:
+    """``time.time()`` seconds as Buddy writes dates (UTC, milliseconds)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + ".%03dZ" % int((moment % 1) * 1000)
+
+
+def short_id(seed: str, prefix: str = "") -> str:
+    """13 lowercase letters and digits, like Buddy's sandbox ids (deterministic for tests)."""
+    digest = int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16)
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    chars = []
+    for _index in range(13):
+        digest, rest = divmod(digest, 36)
+        chars.append(alphabet[rest])
+    return prefix + "".join(chars)
+
+
+# --- secrets -----------------------------------------------------------------------------------------
+ENCRYPTED_PREFIX = "secure!"
+
+
+def encrypt(value: str) -> str:
+    """What Buddy answers for an encrypted value: ciphertext, never the plain value."""
+    digest = hashlib.sha256(value.encode("utf-8")).digest()
+    return ENCRYPTED_PREFIX + base64.b64encode(digest).decode("ascii").rstrip("=")

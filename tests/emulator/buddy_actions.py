@@ -2,7 +2,7 @@
 # Copyright (c) opsflow maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Buddy pipeline actions in the emulator: validation, server defaults, enrichment, placement.
+"""Buddy pipeline actions in the emulator: validation, server defaults, enrichment, placement, routes.
 
 Test tooling only. The emulator answers like the vendor does where it matters to a client:
 it fills in defaults and enriches nested objects (so a naive equality check sees false
@@ -12,13 +12,17 @@ Stored actions hold every field except ``url``, ``html_url`` and ``pipeline`` (a
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from emulator_core import ApiError, State
+from . import buddy
+from .buddy_sandboxes import ENDPOINT_REGIONS, ENDPOINT_TYPES, IDENTIFIER_RULE, valid_identifier
+from .buddy_sandboxes import OS_CHOICES as SANDBOX_OS
+from .core import ApiError, Emulator, HandlerResult, Request, State
+
+ACTIONS = buddy.PIPELINE + r"/actions"
+ACTION = ACTIONS + r"/(?P<action_id>%s)" % buddy.SEG
 
 TRIGGER_TIMES = ("ON_EVERY_EXECUTION", "ON_SUCCESS", "ON_FAILURE", "ON_BACK_TO_SUCCESS", "ON_WARNING",
                  "ON_WAIT_FOR_APPROVE", "ON_TERMINATE")
@@ -29,9 +33,6 @@ SANDBOX_OPERATIONS = ("START", "STOP", "DELETE", "APP_START", "APP_STOP", "APP_R
 TARGET_SCOPES = ("ANY", "PROJECT", "WORKSPACE")
 TARGET_TYPES = ("MATCH", "TAG")
 SANDBOX_FROM = ("SCRATCH", "SANDBOX", "SNAPSHOT")
-SANDBOX_OS = ("ubuntu:22.04", "ubuntu:24.04")
-ENDPOINT_TYPES = ("HTTP", "TLS", "TCP")
-ENDPOINT_REGIONS = ("EU", "US")
 IMAGE_LOCATIONS = ("PUBLIC_REGISTRY", "PRIVATE_REGISTRY", "ACTION", "PACKAGE_REGISTRY")
 DOCKER_REGISTRIES = ("NONE", "DOCKER_HUB", "AMAZON_ECR", "GOOGLE_GCR", "GOOGLE_ARTIFACT_REGISTRY", "OTHER",
                      "GIT_HUB_CONTAINER_REGISTRY", "PACKAGE_REGISTRY", "DIGITAL_OCEAN_CONTAINER_REGISTRY")
@@ -40,7 +41,6 @@ VARIABLE_TYPES = ("VAR", "FILE", "SSH_KEY", "IOS_KEYCHAIN", "IOS_PROVISION_PROFI
 READ_ONLY_FIELDS = ("url", "html_url", "id", "current_revision", "last_execution_status", "pipeline")
 WRITE_ONLY_FIELDS = ("password",)
 PLACEMENT_FIELD = "after_action_id"
-ENCRYPTED_PREFIX = "secure!"
 
 FIELD_KINDS: Dict[str, str] = {
     "name": "str", "type": "str", "trigger_time": "str", "run_next": "str", "shell": "str",
@@ -187,8 +187,8 @@ def _validate_sandbox_create(action: Dict[str, Any]) -> None:
         return
     _enum(spec.get("os"), SANDBOX_OS, "spec.os")
     identifier = spec.get("identifier")
-    if identifier is not None and not re.match(r"^[A-Za-z0-9_-]+$", str(identifier)):
-        raise _bad("Field 'spec.identifier' may contain only letters, digits, '_' and '-'")
+    if identifier is not None and not valid_identifier(identifier):
+        raise _bad("Field 'spec.identifier' %s" % IDENTIFIER_RULE)
     resources = spec.get("resources")
     if resources is not None and not re.match(r"^([0-9]+x[0-9]+|CUSTOM)$", str(resources)):
         raise _bad("Invalid value '%s' of field 'spec.resources'" % resources)
@@ -211,11 +211,6 @@ TYPE_VALIDATORS = {
 
 
 # --- defaults and enrichment ----------------------------------------------------------------
-def _encrypt(value: str) -> str:
-    digest = hashlib.sha256(value.encode("utf-8")).digest()
-    return ENCRYPTED_PREFIX + base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
 def _enrich_variables(state: State, variables: List[Any], previous: List[Any]) -> None:
     previous_ids = {item.get("key"): item.get("id") for item in previous if isinstance(item, dict)}
     for variable in variables:
@@ -228,9 +223,9 @@ def _enrich_variables(state: State, variables: List[Any], previous: List[Any]) -
         variable.setdefault("settable", False)
         variable.setdefault("description", "")
         value = variable.get("value")
-        if variable["encrypted"] and isinstance(value, str) and not value.startswith(ENCRYPTED_PREFIX):
+        if variable["encrypted"] and isinstance(value, str) and not value.startswith(buddy.ENCRYPTED_PREFIX):
             state.secrets("variables")[str(variable["id"])] = value
-            variable["value"] = _encrypt(value)
+            variable["value"] = buddy.encrypt(value)
 
 
 def _enrich_integration(state: State, ws: str, action: Dict[str, Any]) -> None:
@@ -441,3 +436,77 @@ SHORT_ACTION_KEYS = ("url", "html_url", "id", "name", "type", "trigger_time", "r
 def short_action(view: Dict[str, Any]) -> Dict[str, Any]:
     """The list entry form of an action (``--list-view short``)."""
     return {key: view[key] for key in SHORT_ACTION_KEYS if key in view}
+
+
+# --- routes ------------------------------------------------------------------------------------------------
+def _location(state: State, request: Request) -> Tuple[str, str, Dict[str, Any]]:
+    ws, project_name = request.params["ws"], request.params["project"]
+    buddy.get_project(state, ws, project_name)
+    pipeline = buddy.get_pipeline(state, ws, project_name, request.params["pipeline_id"])
+    return ws, project_name, pipeline
+
+
+def _render(request: Request, ws: str, project_name: str, pipeline: Dict[str, Any], stored: Dict[str, Any]) -> Dict[str, Any]:
+    html_base = buddy.pipeline_html_url(request.base_url, ws, project_name, pipeline["id"])
+    return render_action(buddy.pipeline_short_view(request.base_url, ws, project_name, pipeline), html_base, stored)
+
+
+def _find_action(pipeline: Dict[str, Any], raw_id: str) -> Dict[str, Any]:
+    action_id = buddy.parse_int_id(raw_id, "Action")
+    for action in pipeline.get("actions", []):
+        if action.get("id") == action_id:
+            return action
+    raise ApiError(404, "Action not found: %s" % raw_id)
+
+
+def list_actions(state: State, request: Request) -> HandlerResult:
+    ws, project_name, pipeline = _location(state, request)
+    page, per_page = buddy.page_params(state, request)
+    chunk = buddy.page_of(pipeline.get("actions", []), page, per_page)
+    views = [_render(request, ws, project_name, pipeline, stored) for stored in chunk]
+    if state.config.list_view == "short":
+        views = [short_action(view) for view in views]
+    base_url = buddy.pipeline_url(request.base_url, ws, project_name, pipeline["id"])
+    html_url = buddy.pipeline_html_url(request.base_url, ws, project_name, pipeline["id"])
+    return 200, {"url": base_url + "/actions", "html_url": html_url + "/actions", "actions": views}, {}
+
+
+def get_action(state: State, request: Request) -> HandlerResult:
+    ws, project_name, pipeline = _location(state, request)
+    stored = _find_action(pipeline, request.params["action_id"])
+    return 200, _render(request, ws, project_name, pipeline, stored), {}
+
+
+def post_action(state: State, request: Request) -> HandlerResult:
+    ws, project_name, pipeline = _location(state, request)
+    stored = create_action(state, ws, project_name, pipeline, request.json_object())
+    return 201, _render(request, ws, project_name, pipeline, stored), {}
+
+
+def patch_action(state: State, request: Request) -> HandlerResult:
+    ws, project_name, pipeline = _location(state, request)
+    stored = _find_action(pipeline, request.params["action_id"])
+    update_action(state, ws, project_name, pipeline, stored, request.json_object())
+    return 200, _render(request, ws, project_name, pipeline, stored), {}
+
+
+def remove_action(state: State, request: Request) -> HandlerResult:
+    _ws, _project_name, pipeline = _location(state, request)
+    stored = _find_action(pipeline, request.params["action_id"])
+    delete_action(state, pipeline, stored["id"])
+    return 204, None, {}
+
+
+ROUTES = (
+    ("GET", ACTIONS, list_actions),
+    ("POST", ACTIONS, post_action),
+    ("GET", ACTION, get_action),
+    ("PATCH", ACTION, patch_action),
+    ("DELETE", ACTION, remove_action),
+)
+
+
+def register(app: Emulator) -> None:
+    """Actions are seeded with their pipeline (``buddy_pipelines.seed_workspaces``)."""
+    for method, pattern, handler in ROUTES:
+        app.route(method, pattern, handler)

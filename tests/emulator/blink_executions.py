@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """BlinkOps routes: execute a workflow (async and sync), executions (get, list, cancel), workflows.
 
-Test tooling only. Registered by ``server.py`` through ``register(app)``; see BLINK.md.
+Test tooling only. Listed in ``server.RESOURCES``; see BLINK.md.
 
 Executions advance lazily: each read compares the clock with the execution's start and the
 workflow's behaviour, so a workflow "runs" for N seconds without any background thread.
@@ -26,7 +26,7 @@ import json
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from emulator_core import ApiError, Emulator, HandlerResult, Request, Service, State
+from .core import ApiError, Emulator, HandlerResult, Request, Service, State
 
 SEG = r"[^/]+"
 ROOT = r"/api/v1/workspace/(?P<ws>%s)" % SEG

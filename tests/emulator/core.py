@@ -2,12 +2,12 @@
 # Copyright (c) opsflow maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Core of the opsflow API emulator: routing, auth, faults, request log, HTTP plumbing.
+"""Core of the opsflow API emulator: routing, auth, faults, request log, clock, HTTP plumbing.
 
-Test tooling only (not part of the collection's API). A group of routes lives in its own
-``routes_*.py`` file next to this one and exposes ``register(app: Emulator)``; ``server.py``
-discovers those files and calls ``register``. A route handler gets ``(state, request)`` and
-returns ``(status, body, extra_headers)``; it raises ``ApiError`` for vendor-style errors.
+Test tooling only (not part of the collection's API). Each resource lives in its own module of
+this package and exposes ``register(app: Emulator)``; ``server.RESOURCES`` lists them. A route
+handler gets ``(state, request)`` and returns ``(status, body, extra_headers)``; it raises
+``ApiError`` for vendor-style errors.
 """
 
 from __future__ import annotations
@@ -24,10 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-DEFAULT_BUDDY_TOKEN = "emulator-buddy-token"
-DEFAULT_BUDDY_READONLY_TOKEN = "emulator-readonly-token"
-DEFAULT_BLINK_KEY = "emulator-blink-key"
-DEFAULT_BLINK_READONLY_KEY = "emulator-blink-viewer-key"
+from .config import Config
 
 CONTROL_PREFIX = "/_emulator/"
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
@@ -45,37 +42,6 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
-
-
-@dataclass
-class Config:
-    """Server settings fixed at start-up (command line)."""
-
-    host: str = "127.0.0.1"
-    port: int = 0
-    buddy_tokens: List[str] = field(default_factory=lambda: [DEFAULT_BUDDY_TOKEN])
-    buddy_readonly_tokens: List[str] = field(default_factory=lambda: [DEFAULT_BUDDY_READONLY_TOKEN])
-    blink_keys: List[str] = field(default_factory=lambda: [DEFAULT_BLINK_KEY])
-    blink_readonly_keys: List[str] = field(default_factory=lambda: [DEFAULT_BLINK_READONLY_KEY])
-    page_size: int = 5
-    max_per_page: int = 100
-    rate_limit: int = 1000
-    rate_window: int = 60
-    list_view: str = "full"
-    seed: Any = "default"
-    base_url: str = ""
-    verbose: bool = False
-
-    def public(self) -> Dict[str, Any]:
-        """Config as shown by the control API (credentials left out)."""
-        return {
-            "base_url": self.base_url,
-            "page_size": self.page_size,
-            "max_per_page": self.max_per_page,
-            "rate_limit": self.rate_limit,
-            "rate_window": self.rate_window,
-            "list_view": self.list_view,
-        }
 
 
 @dataclass
@@ -194,18 +160,53 @@ class RouteTable:
         return None
 
 
+Advancer = Callable[["State", float], None]
+
+
 class State:
-    """Mutable emulator data plus the lock guarding it.
+    """Mutable emulator data plus the lock guarding it, and the clock timed resources follow.
 
     ``data`` is plain JSON-able data (what ``GET /_emulator/state`` shows). Keys starting with
     ``_`` are private to the emulator (``_counters``, ``_secrets``) and never served by a vendor route.
     """
 
-    def __init__(self, config: Config, stopping: threading.Event) -> None:
+    def __init__(self, config: Config, stopping: threading.Event, clock: Callable[[], float] = time.time,
+                 tick: float = 0.02) -> None:
         self.config = config
         self.lock = threading.RLock()
         self.stopping = stopping
         self.data: Dict[str, Any] = {}
+        self.clock = clock
+        self.tick = tick
+        self._advancers: List[Advancer] = []
+        self._ticker: Optional[threading.Thread] = None
+
+    # --- time: resources whose state changes with the clock (runs, sandboxes, ...) ----------
+    def add_advancer(self, advancer: "Advancer") -> None:
+        """``advancer(state, now)`` moves a timed resource up to ``now`` (a pure function of both)."""
+        self._advancers.append(advancer)
+
+    def advance(self, now: float) -> None:
+        for advancer in self._advancers:
+            advancer(self, now)
+
+    def now(self) -> float:
+        """The clock's time, after every timed resource moved up to it (call under ``lock``).
+
+        The first call also starts a ticker thread that does the same every ``tick`` seconds, so
+        that ``GET /_emulator/state`` is current between requests. Nothing else sleeps.
+        """
+        now = self.clock()
+        self.advance(now)
+        if self._ticker is None and self._advancers:
+            self._ticker = threading.Thread(target=self._tick, name="emulator-clock", daemon=True)
+            self._ticker.start()
+        return now
+
+    def _tick(self) -> None:
+        while not self.stopping.wait(self.tick):
+            with self.lock:
+                self.advance(self.clock())
 
     def next_id(self, counter: str, start: int = 1) -> int:
         """Next value of a named integer counter (first value ``start``)."""
@@ -444,7 +445,7 @@ class Emulator:
             forbidden_message="Your role in this workspace does not allow this action",
         ))
 
-    # --- registration (called from routes_*.register) ---------------------------------------
+    # --- registration (called from each resource module's register) ---------------------------------------
     def register_service(self, service: Service) -> None:
         """Add or replace a service (a routes file may refine e.g. Blink's error shape)."""
         self.services[service.name] = service
@@ -553,8 +554,18 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 
 class EmulatorRequestHandler(BaseHTTPRequestHandler):
+    """One connection; HTTP/1.1 keep-alive, as the clients under test use it.
+
+    ``disable_nagle_algorithm``: without TCP_NODELAY every request after the first on a kept-alive
+    connection waits ~40 ms (Nagle on this side meets delayed ACKs on the client's), which
+    distorts anything measured through the emulator. ``wbufsize``: status line, headers and body
+    leave in one write (flushed by ``_send``), not as separate small packets.
+    """
+
     protocol_version = "HTTP/1.1"
     server_version = "opsflow-emulator/1.0"
+    disable_nagle_algorithm = True
+    wbufsize = -1
     server: EmulatorHTTPServer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
@@ -746,3 +757,4 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload:
             self.wfile.write(payload)
+        self.wfile.flush()

@@ -10,8 +10,9 @@ A run is a plan over a copy of the pipeline's actions taken when it starts. Time
 ``advance(state, now)`` moves every run as far as ``now`` allows (each action takes
 ``run_settings.action_duration`` seconds, plus ``sleep N`` in its commands, plus the time a
 sandbox needs to boot), applying each action's effect on the emulator's state when the action
-starts. Every route calls it first, and a ticker thread (started with the first run) calls it
-every 20 ms so that ``GET /_emulator/state`` is current too. Nothing here sleeps.
+starts. It is this resource's advancer on the state's clock: ``State.now()`` runs it before
+every route, and the clock's ticker every 20 ms so that ``GET /_emulator/state`` is current too.
+Nothing here sleeps.
 
 State layout (``state.data``)::
 
@@ -25,19 +26,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import threading
-import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import buddy_actions_model as model
-import buddy_common as common
-import sandboxes as sbx
-from emulator_core import ApiError, Emulator, HandlerResult, Request, State
+from . import buddy
+from . import buddy_sandboxes as sbx
+from .buddy import iso, settings
+from .buddy_actions import action_url
+from .core import ApiError, Emulator, HandlerResult, Request, State
 
-SEG = r"[^/]+"
-PIPELINE = r"/workspaces/(?P<ws>%s)/projects/(?P<project>%s)/pipelines/(?P<pipeline_id>%s)" % (SEG, SEG, SEG)
-EXECUTIONS = PIPELINE + r"/executions"
-EXECUTION = EXECUTIONS + r"/(?P<execution_id>%s)" % SEG
+EXECUTIONS = buddy.PIPELINE + r"/executions"
+EXECUTION = EXECUTIONS + r"/(?P<execution_id>%s)" % buddy.SEG
 
 FINISHED = ("SUCCESSFUL", "FAILED", "TERMINATED", "NOT_EXECUTED", "SKIPPED")
 PRIORITIES = ("LOW", "NORMAL", "HIGH")
@@ -130,7 +128,7 @@ def validate_run(body: Dict[str, Any], pipeline: Dict[str, Any]) -> None:
 
 
 def _default_branch(pipeline: Dict[str, Any]) -> str:
-    refs = pipeline.get("refs") or common.PIPELINE_DEFAULTS["refs"]
+    refs = pipeline.get("refs") or buddy.PIPELINE_DEFAULTS["refs"]
     return re.sub(r"^refs/heads/", "", refs[0]) if refs else "main"
 
 
@@ -150,7 +148,7 @@ def create_run(state: State, ws: str, project: str, pipeline: Dict[str, Any], bo
                     "type": "VAR", "settable": False, "description": ""}
         if variable["encrypted"]:
             secrets[variable["key"]] = variable["value"]
-            variable["value"] = model._encrypt(variable["value"])  # pylint: disable=protected-access
+            variable["value"] = buddy.encrypt(variable["value"])
         variables.append(variable)
     actions = copy.deepcopy(pipeline.get("actions", []))
     selected = body.get("actions_to_run")
@@ -177,7 +175,7 @@ def create_run(state: State, ws: str, project: str, pipeline: Dict[str, Any], bo
         "_actions": actions,
         "_selected": list(selected) if selected else None,
         "_concurrent": bool(pipeline.get("concurrent_pipeline_runs")),
-        "_ready_at": now + sbx.settings(state)["queue_delay"],
+        "_ready_at": now + settings(state)["queue_delay"],
         "_phase": "queued",
         "_t": now,
         "_current": None,
@@ -191,7 +189,7 @@ def create_run(state: State, ws: str, project: str, pipeline: Dict[str, Any], bo
 
 def _action_execution(run_id: int, action: Dict[str, Any]) -> Dict[str, Any]:
     return {
-        "action_execution_id": sbx._short_id("action-execution:%d:%d" % (run_id, action["id"])),  # pylint: disable=protected-access
+        "action_execution_id": buddy.short_id("action-execution:%d:%d" % (run_id, action["id"])),
         "status": "INITIAL",
         "progress": 0,
         "start_date": None,
@@ -241,7 +239,7 @@ def advance_run(state: State, record: Dict[str, Any], now: float) -> None:
         record["_phase"] = "main"
         record["_t"] = start
         record["status"] = "INPROGRESS"
-        record["start_date"] = sbx.iso(start)
+        record["start_date"] = iso(start)
     for _guard in range(10000):
         current = record["_current"]
         if current is None:
@@ -268,7 +266,7 @@ def _section(action: Dict[str, Any]) -> str:
 
 def _settle(entry: Dict[str, Any], status: str, at: float, line: str) -> None:
     entry["status"] = status
-    entry["finish_date"] = sbx.iso(at)
+    entry["finish_date"] = iso(at)
     entry["log"].append(line)
 
 
@@ -323,14 +321,14 @@ def _previous_failed(state: State, record: Dict[str, Any]) -> bool:
 def _start_step(state: State, record: Dict[str, Any], action: Dict[str, Any], entry: Dict[str, Any], t: float) -> None:
     sbx.advance(state, t)
     entry["status"] = "INPROGRESS"
-    entry["start_date"] = sbx.iso(t)
+    entry["start_date"] = iso(t)
     try:
         duration, lines = perform(state, record, action, t)
         failure = None
     except _Failure as exc:
         duration, lines, failure = exc.duration, exc.lines, str(exc)
     except (ActionFailed, sbx.SandboxError) as exc:
-        duration, lines, failure = sbx.settings(state)["action_duration"], [], str(exc)
+        duration, lines, failure = settings(state)["action_duration"], [], str(exc)
     entry["log"].extend(lines)
     record["_current"] = {"index": record["_actions"].index(action), "ends_at": t + duration, "failure": failure}
 
@@ -339,7 +337,7 @@ def _finish_step(state: State, record: Dict[str, Any], current: Dict[str, Any]) 
     action = record["_actions"][current["index"]]
     entry = record["action_executions"][current["index"]]
     at = current["ends_at"]
-    entry["finish_date"] = sbx.iso(at)
+    entry["finish_date"] = iso(at)
     entry["progress"] = 100
     if current["failure"]:
         entry["status"] = "FAILED"
@@ -363,7 +361,7 @@ def _finish_step(state: State, record: Dict[str, Any], current: Dict[str, Any]) 
 
 def _remember_action_status(state: State, record: Dict[str, Any], action_id: int, status: str) -> None:
     try:
-        pipeline = common.get_pipeline(state, record["_ws"], record["_project"], str(record["_pipeline_id"]))
+        pipeline = buddy.get_pipeline(state, record["_ws"], record["_project"], str(record["_pipeline_id"]))
     except ApiError:
         return
     for stored in pipeline.get("actions", []):
@@ -376,13 +374,13 @@ def _finish_run(state: State, record: Dict[str, Any], at: float, status: str) ->
         if entry["status"] == "INITIAL":  # ON_TERMINATE without a cancel, ON_WAIT_FOR_APPROVE
             _settle(entry, "NOT_EXECUTED", at, "Not executed: trigger %s not met." % action.get("trigger_time"))
     record["status"] = status
-    record["finish_date"] = sbx.iso(at)
+    record["finish_date"] = iso(at)
     record["_finished_at"] = at
     record["_current"] = None
     if record["start_date"] is None:
-        record["start_date"] = sbx.iso(at)
+        record["start_date"] = iso(at)
     try:
-        pipeline = common.get_pipeline(state, record["_ws"], record["_project"], str(record["_pipeline_id"]))
+        pipeline = buddy.get_pipeline(state, record["_ws"], record["_project"], str(record["_pipeline_id"]))
     except ApiError:
         return
     pipeline["last_execution_status"] = status
@@ -408,7 +406,7 @@ def cancel_run(state: State, record: Dict[str, Any], now: float) -> None:
             continue
         if action.get("trigger_time") == "ON_TERMINATE" and not action.get("disabled") and (
                 record["_selected"] is None or action["id"] in record["_selected"]):
-            entry["start_date"] = sbx.iso(now)
+            entry["start_date"] = iso(now)
             entry["progress"] = 100
             try:
                 _duration, lines = perform(state, record, action, now)
@@ -462,7 +460,7 @@ def _expand_all(value: Any, record: Dict[str, Any], state: State) -> Any:
 
 def perform(state: State, record: Dict[str, Any], action: Dict[str, Any], t: float) -> Tuple[float, List[str]]:
     """Apply the action's effect at time ``t``: (seconds it takes, log lines); raises ActionFailed."""
-    base = sbx.settings(state)["action_duration"]
+    base = settings(state)["action_duration"]
     handler = PERFORMERS.get(action["type"])
     if handler is not None:
         return handler(state, record, action, t, base)
@@ -622,8 +620,8 @@ PERFORMERS: Dict[str, Callable[[State, Dict[str, Any], Dict[str, Any], float, fl
 
 def view(state: State, base: str, record: Dict[str, Any]) -> Dict[str, Any]:
     ws, project, pipeline_id = record["_ws"], record["_project"], record["_pipeline_id"]
-    pipeline_url = common.pipeline_url(base, ws, project, pipeline_id)
-    html_base = common.pipeline_html_url(base, ws, project, pipeline_id)
+    pipeline_url = buddy.pipeline_url(base, ws, project, pipeline_id)
+    html_base = buddy.pipeline_html_url(base, ws, project, pipeline_id)
     result: Dict[str, Any] = {
         "url": "%s/executions/%d" % (pipeline_url, record["id"]),
         "html_url": "%s/execution/%d" % (html_base, record["id"]),
@@ -632,11 +630,11 @@ def view(state: State, base: str, record: Dict[str, Any]) -> Dict[str, Any]:
         if not key.startswith("_") and (value is not None or key in ("start_date", "finish_date")):
             result[key] = copy.deepcopy(value)
     for entry in result["action_executions"]:
-        entry["action"]["url"] = model.action_url(pipeline_url, entry["action"]["id"])
+        entry["action"]["url"] = action_url(pipeline_url, entry["action"]["id"])
         entry["action"]["html_url"] = "%s/action/%d/edit" % (html_base, entry["action"]["id"])
     try:
-        pipeline = common.get_pipeline(state, ws, project, str(pipeline_id))
-        result["pipeline"] = common.pipeline_short_view(base, ws, project, pipeline)
+        pipeline = buddy.get_pipeline(state, ws, project, str(pipeline_id))
+        result["pipeline"] = buddy.pipeline_short_view(base, ws, project, pipeline)
     except ApiError:
         result["pipeline"] = {"id": pipeline_id}
     return result
@@ -645,110 +643,79 @@ def view(state: State, base: str, record: Dict[str, Any]) -> Dict[str, Any]:
 # --- engine and routes ---------------------------------------------------------------------------------
 
 
-class RunEngine:
-    """The clock and the ticker of one emulator; the rules are the module-level functions."""
-
-    def __init__(self, app: Optional[Emulator], clock: Callable[[], float] = time.time, tick: float = 0.02) -> None:
-        self.app = app
-        self.clock = clock
-        self.tick = tick
-        self._ticker: Optional[threading.Thread] = None
-
-    def now(self, state: State) -> float:
-        now = self.clock()
-        advance(state, now)
-        self.ensure_ticker()
-        return now
-
-    def ensure_ticker(self) -> None:
-        """Keep runs moving between requests (once anything was asked of this file's routes)."""
-        if self.app is None or self._ticker is not None:
-            return
-        app = self.app
-
-        def loop() -> None:
-            while not app.stopping.wait(self.tick):
-                with app.state.lock:
-                    advance(app.state, self.clock())
-
-        self._ticker = threading.Thread(target=loop, name="emulator-runs", daemon=True)
-        self._ticker.start()
-
-
 def _pipeline(state: State, request: Request) -> Tuple[str, str, Dict[str, Any]]:
     ws, project = request.params["ws"], request.params["project"]
-    return ws, project, common.get_pipeline(state, ws, project, request.params["pipeline_id"])
+    return ws, project, buddy.get_pipeline(state, ws, project, request.params["pipeline_id"])
 
 
 def _find_run(state: State, request: Request) -> Dict[str, Any]:
     ws, project, pipeline = _pipeline(state, request)
-    run_id = common.parse_int_id(request.params["execution_id"], "Execution")
+    run_id = buddy.parse_int_id(request.params["execution_id"], "Execution")
     record = executions(state).get(str(run_id))
     if record is None or (record["_ws"], record["_project"], record["_pipeline_id"]) != (ws, project, pipeline["id"]):
         raise ApiError(404, "Execution not found: %s" % request.params["execution_id"])
     return record
 
 
+def run_pipeline(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    ws, project, pipeline = _pipeline(state, request)
+    record = create_run(state, ws, project, pipeline, request.json_object(), now)
+    advance_run(state, record, now)
+    return 200, view(state, request.base_url, record), {}
+
+
+def list_runs(state: State, request: Request) -> HandlerResult:
+    state.now()
+    ws, project, pipeline = _pipeline(state, request)
+    page, per_page = buddy.page_params(state, request)
+    runs = sorted((record for record in executions(state).values()
+                   if (record["_ws"], record["_project"], record["_pipeline_id"]) == (ws, project, pipeline["id"])),
+                  key=lambda record: -record["id"])
+    chunk = buddy.page_of(runs, page, per_page)
+    return 200, {
+        "url": buddy.pipeline_url(request.base_url, ws, project, pipeline["id"]) + "/executions",
+        "page": page,
+        "page_size": per_page,
+        "total_page_count": max(1, -(-len(runs) // per_page)),
+        "element_count": len(chunk),
+        "total_element_count": len(runs),
+        "executions": [view(state, request.base_url, record) for record in chunk],
+    }, {}
+
+
+def get_run(state: State, request: Request) -> HandlerResult:
+    state.now()
+    return 200, view(state, request.base_url, _find_run(state, request)), {}
+
+
+def change_run(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    record = _find_run(state, request)
+    operation = request.json_object().get("operation")
+    if operation == "CANCEL":
+        cancel_run(state, record, now)
+    elif operation in ("RETRY", "APPLY"):
+        raise _bad("Operation %s is not supported by the emulator" % operation)
+    else:
+        raise _bad("Field 'operation' must be one of CANCEL, RETRY, APPLY")
+    return 200, view(state, request.base_url, record), {}
+
+
+ROUTES = (
+    ("GET", EXECUTIONS, list_runs),
+    ("POST", EXECUTIONS, run_pipeline),
+    ("GET", EXECUTION, get_run),
+    ("PATCH", EXECUTION, change_run),
+)
+
+
+def init_state(state: State) -> None:
+    state.data["executions"] = {}
+
+
 def register(app: Emulator) -> None:
-    """Executions and sandbox routes, their state and seeds."""
-    common.register(app)
-    engine = RunEngine(app)
-    setattr(app, "run_engine", engine)
-
-    def init_state(state: State) -> None:
-        state.data["executions"] = {}
-        sbx.init_state(state)
-
-    def run_pipeline(state: State, request: Request) -> HandlerResult:
-        now = engine.now(state)
-        ws, project, pipeline = _pipeline(state, request)
-        record = create_run(state, ws, project, pipeline, request.json_object(), now)
-        advance_run(state, record, now)
-        return 200, view(state, request.base_url, record), {}
-
-    def list_runs(state: State, request: Request) -> HandlerResult:
-        engine.now(state)
-        ws, project, pipeline = _pipeline(state, request)
-        page = request.query_int("page", 1)
-        per_page = min(request.query_int("per_page", state.config.page_size), state.config.max_per_page)
-        if page < 1 or per_page < 1:
-            raise ApiError(400, "Query parameters 'page' and 'per_page' must be 1 or more")
-        runs = sorted((record for record in executions(state).values()
-                       if (record["_ws"], record["_project"], record["_pipeline_id"]) == (ws, project, pipeline["id"])),
-                      key=lambda record: -record["id"])
-        chunk = runs[(page - 1) * per_page:page * per_page]
-        return 200, {
-            "url": common.pipeline_url(request.base_url, ws, project, pipeline["id"]) + "/executions",
-            "page": page,
-            "page_size": per_page,
-            "total_page_count": max(1, -(-len(runs) // per_page)),
-            "element_count": len(chunk),
-            "total_element_count": len(runs),
-            "executions": [view(state, request.base_url, record) for record in chunk],
-        }, {}
-
-    def get_run(state: State, request: Request) -> HandlerResult:
-        engine.now(state)
-        return 200, view(state, request.base_url, _find_run(state, request)), {}
-
-    def change_run(state: State, request: Request) -> HandlerResult:
-        now = engine.now(state)
-        record = _find_run(state, request)
-        operation = request.json_object().get("operation")
-        if operation == "CANCEL":
-            cancel_run(state, record, now)
-        elif operation in ("RETRY", "APPLY"):
-            raise _bad("Operation %s is not supported by the emulator" % operation)
-        else:
-            raise _bad("Field 'operation' must be one of CANCEL, RETRY, APPLY")
-        return 200, view(state, request.base_url, record), {}
-
     app.add_state_init(init_state)
-    app.add_seed_handler("sandboxes", sbx.seed_sandboxes)
-    app.add_seed_handler("run_settings", sbx.seed_settings)
-    app.route("GET", EXECUTIONS, list_runs)
-    app.route("POST", EXECUTIONS, run_pipeline)
-    app.route("GET", EXECUTION, get_run)
-    app.route("PATCH", EXECUTION, change_run)
-    for method, pattern, handler in sbx.make_routes(engine.clock, lambda state, now: (advance(state, now), engine.ensure_ticker())):
+    app.state.add_advancer(advance)
+    for method, pattern, handler in ROUTES:
         app.route(method, pattern, handler)

@@ -2,44 +2,46 @@
 # Copyright (c) opsflow maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Buddy sandboxes in the emulator: model, timed status changes, REST endpoints.
+"""Buddy sandboxes in the emulator: model, timed status changes, REST endpoints, seeds.
 
 Test tooling only. Sandboxes are created by the sandbox API and by SANDBOX_CREATE actions
-(``runs.py``), and changed by SANDBOX_MANAGE actions and the start / stop / restart calls.
+(``buddy_executions.py``), and changed by SANDBOX_MANAGE actions and the start / stop / restart
+calls. ``IDENTIFIER`` is the one identifier rule (facts-v2 C); ``buddy_actions.py`` checks a
+SANDBOX_CREATE ``spec`` with it too.
 
 State layout (``state.data``)::
 
     sandboxes: {"<id>": {id, identifier, name, status, setup_status, os, resources, tags, apps[],
                          endpoints[], snapshots[], _ws, _project, _pending: [[at, change], ...]}}
-    run_settings: {sandbox_boot: seconds a start / restore / setup takes, ...}
 
-Status changes are scheduled (``_pending``) and applied by ``advance(state, now)``, which every
-route of this file and of ``runs.py`` calls first (and ``runs.py``'s ticker, so that
-``GET /_emulator/state`` is current too). Times are ``time.time()`` seconds.
+Status changes are scheduled (``_pending``) and applied by ``advance(state, now)``, the clock's
+advancer for this resource (``State.now()`` runs it before every route of this file and of
+``buddy_executions.py``, and its ticker keeps ``GET /_emulator/state`` current). Times are
+``time.time()`` seconds; durations come from ``buddy.settings(state)`` (``run_settings``).
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
-import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-import buddy_common as common
-from emulator_core import ApiError, HandlerResult, Request, State
+from . import buddy
+from .buddy import iso, settings
+from .core import ApiError, Emulator, HandlerResult, Request, State
 
-SEG = r"[^/]+"
-SANDBOXES = r"/workspaces/(?P<ws>%s)/sandboxes" % SEG
-SANDBOX = SANDBOXES + r"/(?P<sandbox_id>%s)" % SEG
+SANDBOXES = buddy.WS + r"/sandboxes"
+SANDBOX = SANDBOXES + r"/(?P<sandbox_id>%s)" % buddy.SEG
 SNAPSHOTS = SANDBOX + r"/snapshots"
-SNAPSHOT = SNAPSHOTS + r"/(?P<snapshot_id>%s)" % SEG
+SNAPSHOT = SNAPSHOTS + r"/(?P<snapshot_id>%s)" % buddy.SEG
 
 OS_CHOICES = ("ubuntu:22.04", "ubuntu:24.04")
 RESOURCES = ("1x2", "2x4", "3x6", "4x8", "5x10", "6x12", "7x14", "8x16", "9x18", "10x20", "11x22", "12x24", "CUSTOM")
 ENDPOINT_TYPES = ("HTTP", "TLS", "TCP")
 ENDPOINT_REGIONS = ("EU", "US")
+# A sandbox identifier: letters, digits, '_' and '-', no '-' at the start or end (facts-v2 C).
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$")
+IDENTIFIER_RULE = "may contain only letters, digits, '_' and '-', and may not start or end with '-'"
 # Fields a sandbox spec (API create / edit, SANDBOX_CREATE spec) may set.
 SPEC_FIELDS = ("name", "identifier", "os", "resources", "first_boot_commands", "app_dir", "apps", "tags",
                "timeout", "endpoints", "variables", "permissions")
@@ -48,13 +50,10 @@ CONFIG_FIELDS = ("os", "resources", "first_boot_commands", "app_dir", "apps", "t
 SHORT_KEYS = ("url", "html_url", "id", "identifier", "name", "status", "setup_status")
 ENDPOINT_DOMAIN = "sandbox.emulator.local"
 
-DEFAULT_SETTINGS: Dict[str, float] = {
-    "action_duration": 0.2,   # seconds an action takes (plus any `sleep N` in its commands)
-    "queue_delay": 0.05,      # seconds a new run stays ENQUEUED
-    "sandbox_boot": 0.2,      # seconds a sandbox takes to start, restore or set up
-    "sandbox_stop": 0.1,      # seconds a sandbox takes to stop
-    "snapshot_time": 0.1,     # seconds a snapshot stays CREATING
-}
+
+def valid_identifier(value: Any) -> bool:
+    """True for a string that follows the one sandbox identifier rule."""
+    return isinstance(value, str) and IDENTIFIER.match(value) is not None
 
 
 class SandboxError(Exception):
@@ -62,25 +61,6 @@ class SandboxError(Exception):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def iso(moment: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + ".%03dZ" % int((moment % 1) * 1000)
-
-
-def settings(state: State) -> Dict[str, float]:
-    return state.data.setdefault("run_settings", dict(DEFAULT_SETTINGS))
-
-
-def _short_id(seed: str, prefix: str = "") -> str:
-    """13 lowercase letters and digits, like Buddy's sandbox ids (deterministic for tests)."""
-    digest = int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16)
-    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-    chars = []
-    for _index in range(13):
-        digest, rest = divmod(digest, 36)
-        chars.append(alphabet[rest])
-    return prefix + "".join(chars)
 
 
 def _dns_label(text: str) -> str:
@@ -144,8 +124,8 @@ def validate_spec(spec: Dict[str, Any], creating: bool) -> None:
         if not isinstance(spec.get("name"), str) or not spec["name"].strip():
             raise _bad("Field 'name' is required")
     identifier = spec.get("identifier")
-    if identifier is not None and (not isinstance(identifier, str) or not IDENTIFIER.match(identifier)):
-        raise _bad("Field 'identifier' may contain only letters, digits, '_' and '-' (not at the start or end)")
+    if identifier is not None and not valid_identifier(identifier):
+        raise _bad("Field 'identifier' %s" % IDENTIFIER_RULE)
     if spec.get("os") is not None and spec["os"] not in OS_CHOICES:
         raise _bad("Invalid value '%s' of field 'os'. Allowed values: %s" % (spec["os"], ", ".join(OS_CHOICES)))
     if spec.get("resources") is not None and spec["resources"] not in RESOURCES:
@@ -170,7 +150,7 @@ def _apps(commands: Any, previous: Optional[List[Dict[str, Any]]] = None) -> Lis
         command = item.get("command") if isinstance(item, dict) else str(item)
         app = copy.deepcopy(known.get(command))
         if app is None:
-            app = {"id": _short_id("app:" + command)[:7], "command": command, "app_status": "NONE"}
+            app = {"id": buddy.short_id("app:" + command)[:7], "command": command, "app_status": "NONE"}
         result.append(app)
     return result
 
@@ -232,7 +212,7 @@ def new_sandbox(state: State, ws: str, project: str, spec: Dict[str, Any], now: 
         raise _bad("Sandbox with identifier '%s' already exists in project '%s'" % (identifier, project))
     number = state.next_id("sandbox", start=1)
     box: Dict[str, Any] = {
-        "id": _short_id("sandbox:%d" % number),
+        "id": buddy.short_id("sandbox:%d" % number),
         "identifier": identifier,
         "name": spec.get("name") or base.get("name") or identifier,
         "status": "STOPPED",
@@ -322,7 +302,7 @@ def create_snapshot(state: State, box: Dict[str, Any], name: str, now: float) ->
     config["apps"] = [app["command"] for app in box.get("apps") or []]
     config["name"] = box["name"]
     snapshot = {
-        "id": _short_id("snapshot:%d" % number, "sn-"),
+        "id": buddy.short_id("snapshot:%d" % number, "sn-"),
         "name": name,
         "size": 2,
         "status": "CREATING",
@@ -364,7 +344,7 @@ def advance(state: State, now: float) -> None:
 
 
 def sandbox_url(base: str, ws: str, sandbox_id: str) -> str:
-    return "%s/workspaces/%s/sandboxes/%s" % (base, common.seg(ws), common.seg(sandbox_id))
+    return "%s/workspaces/%s/sandboxes/%s" % (base, buddy.seg(ws), buddy.seg(sandbox_id))
 
 
 def view(state: State, base: str, box: Dict[str, Any]) -> Dict[str, Any]:
@@ -372,14 +352,14 @@ def view(state: State, base: str, box: Dict[str, Any]) -> Dict[str, Any]:
     ws, project_name = box["_ws"], box["_project"]
     result: Dict[str, Any] = {
         "url": sandbox_url(base, ws, box["id"]),
-        "html_url": "%s/app/%s/%s/sandboxes/%s" % (base, common.seg(ws), common.seg(project_name), common.seg(box["id"])),
+        "html_url": "%s/app/%s/%s/sandboxes/%s" % (base, buddy.seg(ws), buddy.seg(project_name), buddy.seg(box["id"])),
     }
     for key, value in box.items():
         if not key.startswith("_") and key != "snapshots":
             result[key] = copy.deepcopy(value)
     result["app_status"] = app_status(box)
     project = state.data.get("workspaces", {}).get(ws, {}).get("projects", {}).get(project_name, {})
-    result["project"] = common.project_view(base, ws, project_name, project)
+    result["project"] = buddy.project_view(base, ws, project_name, project)
     return result
 
 
@@ -390,9 +370,9 @@ def short_view(state: State, base: str, box: Dict[str, Any]) -> Dict[str, Any]:
 
 def snapshot_view(base: str, box: Dict[str, Any], snapshot: Dict[str, Any]) -> Dict[str, Any]:
     result = {
-        "url": "%s/snapshots/%s" % (sandbox_url(base, box["_ws"], box["id"]), common.seg(snapshot["id"])),
-        "html_url": "%s/app/%s/%s/sandboxes/%s/snapshots" % (base, common.seg(box["_ws"]), common.seg(box["_project"]),
-                                                             common.seg(box["id"])),
+        "url": "%s/snapshots/%s" % (sandbox_url(base, box["_ws"], box["id"]), buddy.seg(snapshot["id"])),
+        "html_url": "%s/app/%s/%s/sandboxes/%s/snapshots" % (base, buddy.seg(box["_ws"]), buddy.seg(box["_project"]),
+                                                             buddy.seg(box["id"])),
     }
     result.update({key: copy.deepcopy(value) for key, value in snapshot.items() if not key.startswith("_")})
     return result
@@ -427,179 +407,175 @@ def seed_sandboxes(state: State, items: Any) -> None:
             snapshot["status"] = "CREATED"
 
 
-def seed_settings(state: State, values: Any) -> None:
-    """Seed ``run_settings``: durations in seconds (see DEFAULT_SETTINGS)."""
-    if not isinstance(values, dict):
-        raise ApiError(400, "seed: run_settings must be an object")
-    unknown = sorted(set(values) - set(DEFAULT_SETTINGS))
-    if unknown:
-        raise ApiError(400, "seed: unknown run_settings: %s" % ", ".join(unknown))
-    for key, value in values.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise ApiError(400, "seed: run_settings.%s must be a number of seconds" % key)
-        settings(state)[key] = float(value)
-
-
 def init_state(state: State) -> None:
     state.data["sandboxes"] = {}
-    state.data["run_settings"] = dict(DEFAULT_SETTINGS)
 
 
 # --- routes ------------------------------------------------------------------------------------------------
+def _find(state: State, request: Request) -> Dict[str, Any]:
+    ws = request.params["ws"]
+    buddy.get_workspace(state, ws)
+    box = sandboxes(state).get(request.params["sandbox_id"])
+    if box is None or box["_ws"] != ws:
+        raise ApiError(404, "Sandbox not found: %s" % request.params["sandbox_id"])
+    return box
 
 
-def make_routes(clock: Callable[[], float], before: Callable[[State, float], None]) -> List[Tuple[str, str, Any]]:
-    """The sandbox endpoints; ``before(state, now)`` brings runs and sandboxes up to date first."""
+def _project_param(state: State, request: Request) -> str:
+    project = request.query_value("project_name")
+    if not project:
+        raise ApiError(400, "Query parameter 'project_name' is required")
+    buddy.get_project(state, request.params["ws"], project)
+    return project
 
-    def now_for(state: State) -> float:
-        now = clock()
-        before(state, now)
-        return now
 
-    def find(state: State, request: Request) -> Dict[str, Any]:
-        ws = request.params["ws"]
-        common.get_workspace(state, ws)
-        box = sandboxes(state).get(request.params["sandbox_id"])
-        if box is None or box["_ws"] != ws:
-            raise ApiError(404, "Sandbox not found: %s" % request.params["sandbox_id"])
-        return box
+def list_sandboxes(state: State, request: Request) -> HandlerResult:
+    state.now()
+    ws = request.params["ws"]
+    project = _project_param(state, request)
+    page, per_page = buddy.page_params(state, request)
+    boxes = sorted(in_project(state, ws, project), key=lambda box: box["_seq"])
+    chunk = buddy.page_of(boxes, page, per_page)
+    # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``--list-view short``.
+    render = view if state.config.list_view == "full" else short_view
+    return 200, {
+        "url": "%s/workspaces/%s/sandboxes" % (request.base_url, buddy.seg(ws)),
+        "html_url": "%s/app/%s/%s/sandboxes" % (request.base_url, buddy.seg(ws), buddy.seg(project)),
+        "sandboxes": [render(state, request.base_url, box) for box in chunk],
+    }, {}
 
-    def project_param(state: State, request: Request) -> str:
-        project = request.query_value("project_name")
-        if not project:
-            raise ApiError(400, "Query parameter 'project_name' is required")
-        common.get_project(state, request.params["ws"], project)
-        return project
 
-    def list_sandboxes(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        ws = request.params["ws"]
-        project = project_param(state, request)
-        page = request.query_int("page", 1)
-        per_page = min(request.query_int("per_page", state.config.page_size), state.config.max_per_page)
-        if page < 1 or per_page < 1:
-            raise ApiError(400, "Query parameters 'page' and 'per_page' must be 1 or more")
-        boxes = sorted(in_project(state, ws, project), key=lambda box: box["_seq"])
-        chunk = boxes[(page - 1) * per_page:page * per_page]
-        # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``--list-view short``.
-        render = view if state.config.list_view == "full" else short_view
-        return 200, {
-            "url": "%s/workspaces/%s/sandboxes" % (request.base_url, common.seg(ws)),
-            "html_url": "%s/app/%s/%s/sandboxes" % (request.base_url, common.seg(ws), common.seg(project)),
-            "sandboxes": [render(state, request.base_url, box) for box in chunk],
-        }, {}
+def create(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    ws = request.params["ws"]
+    project = _project_param(state, request)
+    body = dict(request.json_object())
+    source = None
+    if body.get("source_sandbox_id") is not None:
+        source = sandboxes(state).get(str(body.pop("source_sandbox_id")))
+        if source is None or source["_ws"] != ws:
+            raise ApiError(400, "Source sandbox not found")
+    try:
+        box = new_sandbox(state, ws, project, body, now, start=True, source=source)
+    except SandboxError as exc:
+        raise ApiError(400, str(exc))
+    return 201, view(state, request.base_url, box), {}
 
-    def create(state: State, request: Request) -> HandlerResult:
-        now = now_for(state)
-        ws = request.params["ws"]
-        project = project_param(state, request)
-        body = dict(request.json_object())
-        source = None
-        if body.get("source_sandbox_id") is not None:
-            source = sandboxes(state).get(str(body.pop("source_sandbox_id")))
-            if source is None or source["_ws"] != ws:
-                raise ApiError(400, "Source sandbox not found")
-        try:
-            box = new_sandbox(state, ws, project, body, now, start=True, source=source)
-        except SandboxError as exc:
-            raise ApiError(400, str(exc))
-        return 201, view(state, request.base_url, box), {}
 
-    def get(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        return 200, view(state, request.base_url, find(state, request)), {}
+def get(state: State, request: Request) -> HandlerResult:
+    state.now()
+    return 200, view(state, request.base_url, _find(state, request)), {}
 
-    def edit(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        box = find(state, request)
-        body = request.json_object()
-        try:
-            validate_spec(body, creating=False)
-        except SandboxError as exc:
-            raise ApiError(400, str(exc))
-        identifier = body.get("identifier")
-        if identifier is not None and identifier != box["identifier"]:
-            if find_by_identifier(state, box["_ws"], box["_project"], identifier) is not None:
-                raise ApiError(400, "Sandbox with identifier '%s' already exists in project '%s'" % (identifier, box["_project"]))
-        if body.get("first_boot_commands") is not None and body["first_boot_commands"] != box.get("first_boot_commands"):
-            box["setup_status"] = "STALE"
-        apply_config(box, body)
-        return 200, view(state, request.base_url, box), {}
 
-    def delete(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        box = find(state, request)
-        del sandboxes(state)[box["id"]]
-        return 204, None, {}
+def edit(state: State, request: Request) -> HandlerResult:
+    state.now()
+    box = _find(state, request)
+    body = request.json_object()
+    try:
+        validate_spec(body, creating=False)
+    except SandboxError as exc:
+        raise ApiError(400, str(exc))
+    identifier = body.get("identifier")
+    if identifier is not None and identifier != box["identifier"]:
+        if find_by_identifier(state, box["_ws"], box["_project"], identifier) is not None:
+            raise ApiError(400, "Sandbox with identifier '%s' already exists in project '%s'" % (identifier, box["_project"]))
+    if body.get("first_boot_commands") is not None and body["first_boot_commands"] != box.get("first_boot_commands"):
+        box["setup_status"] = "STALE"
+    apply_config(box, body)
+    return 200, view(state, request.base_url, box), {}
 
-    def start(state: State, request: Request) -> HandlerResult:
-        now = now_for(state)
-        box = find(state, request)
-        if box["status"] not in ("RUNNING", "STARTING", "RESTORING"):
-            boot(state, box, now)
-        return 200, view(state, request.base_url, box), {}
 
-    def stop_route(state: State, request: Request) -> HandlerResult:
-        now = now_for(state)
-        box = find(state, request)
-        stop(state, box, now)
-        return 200, view(state, request.base_url, box), {}
+def delete(state: State, request: Request) -> HandlerResult:
+    state.now()
+    box = _find(state, request)
+    del sandboxes(state)[box["id"]]
+    return 204, None, {}
 
-    def restart(state: State, request: Request) -> HandlerResult:
-        now = now_for(state)
-        box = find(state, request)
+
+def start(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    box = _find(state, request)
+    if box["status"] not in ("RUNNING", "STARTING", "RESTORING"):
         boot(state, box, now)
-        return 200, view(state, request.base_url, box), {}
+    return 200, view(state, request.base_url, box), {}
 
-    def list_snapshots(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        box = find(state, request)
-        base = sandbox_url(request.base_url, box["_ws"], box["id"])
-        return 200, {
-            "url": base + "/snapshots",
-            "html_url": "%s/app/%s/%s/sandboxes/%s/snapshots" % (request.base_url, common.seg(box["_ws"]),
-                                                                 common.seg(box["_project"]), common.seg(box["id"])),
-            "snapshots": [snapshot_view(request.base_url, box, snapshot) for snapshot in box.get("snapshots") or []],
-        }, {}
 
-    def add_snapshot(state: State, request: Request) -> HandlerResult:
-        now = now_for(state)
-        box = find(state, request)
-        try:
-            snapshot, _done = create_snapshot(state, box, request.json_object().get("name"), now)
-        except SandboxError as exc:
-            raise ApiError(400, str(exc))
-        return 201, snapshot_view(request.base_url, box, snapshot), {}
+def stop_route(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    box = _find(state, request)
+    stop(state, box, now)
+    return 200, view(state, request.base_url, box), {}
 
-    def find_snapshot_route(state: State, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        box = find(state, request)
-        for snapshot in box.get("snapshots") or []:
-            if snapshot["id"] == request.params["snapshot_id"]:
-                return box, snapshot
-        raise ApiError(404, "Snapshot not found: %s" % request.params["snapshot_id"])
 
-    def get_snapshot(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        box, snapshot = find_snapshot_route(state, request)
-        return 200, snapshot_view(request.base_url, box, snapshot), {}
+def restart(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    box = _find(state, request)
+    boot(state, box, now)
+    return 200, view(state, request.base_url, box), {}
 
-    def delete_snapshot(state: State, request: Request) -> HandlerResult:
-        now_for(state)
-        box, snapshot = find_snapshot_route(state, request)
-        box["snapshots"].remove(snapshot)
-        return 204, None, {}
 
-    return [
-        ("GET", SANDBOXES, list_sandboxes),
-        ("POST", SANDBOXES, create),
-        ("GET", SANDBOX, get),
-        ("PATCH", SANDBOX, edit),
-        ("DELETE", SANDBOX, delete),
-        ("POST", SANDBOX + r"/start", start),
-        ("POST", SANDBOX + r"/stop", stop_route),
-        ("POST", SANDBOX + r"/restart", restart),
-        ("GET", SNAPSHOTS, list_snapshots),
-        ("POST", SNAPSHOTS, add_snapshot),
-        ("GET", SNAPSHOT, get_snapshot),
-        ("DELETE", SNAPSHOT, delete_snapshot),
-    ]
+def list_snapshots(state: State, request: Request) -> HandlerResult:
+    state.now()
+    box = _find(state, request)
+    base = sandbox_url(request.base_url, box["_ws"], box["id"])
+    return 200, {
+        "url": base + "/snapshots",
+        "html_url": "%s/app/%s/%s/sandboxes/%s/snapshots" % (request.base_url, buddy.seg(box["_ws"]),
+                                                             buddy.seg(box["_project"]), buddy.seg(box["id"])),
+        "snapshots": [snapshot_view(request.base_url, box, snapshot) for snapshot in box.get("snapshots") or []],
+    }, {}
+
+
+def add_snapshot(state: State, request: Request) -> HandlerResult:
+    now = state.now()
+    box = _find(state, request)
+    try:
+        snapshot, _done = create_snapshot(state, box, request.json_object().get("name"), now)
+    except SandboxError as exc:
+        raise ApiError(400, str(exc))
+    return 201, snapshot_view(request.base_url, box, snapshot), {}
+
+
+def _find_snapshot(state: State, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    box = _find(state, request)
+    for snapshot in box.get("snapshots") or []:
+        if snapshot["id"] == request.params["snapshot_id"]:
+            return box, snapshot
+    raise ApiError(404, "Snapshot not found: %s" % request.params["snapshot_id"])
+
+
+def get_snapshot(state: State, request: Request) -> HandlerResult:
+    state.now()
+    box, snapshot = _find_snapshot(state, request)
+    return 200, snapshot_view(request.base_url, box, snapshot), {}
+
+
+def delete_snapshot(state: State, request: Request) -> HandlerResult:
+    state.now()
+    box, snapshot = _find_snapshot(state, request)
+    box["snapshots"].remove(snapshot)
+    return 204, None, {}
+
+
+ROUTES = (
+    ("GET", SANDBOXES, list_sandboxes),
+    ("POST", SANDBOXES, create),
+    ("GET", SANDBOX, get),
+    ("PATCH", SANDBOX, edit),
+    ("DELETE", SANDBOX, delete),
+    ("POST", SANDBOX + r"/start", start),
+    ("POST", SANDBOX + r"/stop", stop_route),
+    ("POST", SANDBOX + r"/restart", restart),
+    ("GET", SNAPSHOTS, list_snapshots),
+    ("POST", SNAPSHOTS, add_snapshot),
+    ("GET", SNAPSHOT, get_snapshot),
+    ("DELETE", SNAPSHOT, delete_snapshot),
+)
+
+
+def register(app: Emulator) -> None:
+    app.add_state_init(init_state)
+    app.add_seed_handler("sandboxes", seed_sandboxes)
+    app.state.add_advancer(advance)
+    for method, pattern, handler in ROUTES:
+        app.route(method, pattern, handler)
