@@ -1,7 +1,8 @@
 # Build and test tooling for the opsflow.pipelines collection.
 # Quick start: `make demo` (the collection at work against the API emulator), `make test` (everything).
-# Every target sets up what it needs (venv, collection link, ansible-test's pip bootstrap) by itself;
-# a fresh machine needs only python3 (3.11+), git and make.
+# Every target sets up what it needs (venvs, collection link, ansible-test's pip bootstrap) by itself;
+# a fresh machine needs only python3 (3.11+), git and make (and a Python 3.12+ for ansible-core 2.20,
+# found on PATH or in pyenv's versions by tools/find_python.sh).
 
 # The playbook `make demo` runs (twice: once to configure, once to show nothing changes).
 DEMO_PLAYBOOK ?= playbooks/demo.yml
@@ -16,20 +17,27 @@ WORK := $(ROOT)/.work
 VENV := $(WORK)/venv
 VBIN := $(VENV)/bin
 VPY := $(VBIN)/python
-# The second environment: the oldest ansible-core meta/runtime.yml admits (tools/requirements-2.16.txt).
-VENV_216 := $(WORK)/venv-2.16
-VPY_216 := $(VENV_216)/bin/python
 COLLECTIONS := $(WORK)/collections
 SANITY_ROOT := $(WORK)/sanity/ansible_collections/opsflow/pipelines
 DIST := $(WORK)/dist
-# ansible-test sanity runs on the venv's Python version (3.11 on the project's machines).
-SANITY_PYTHON ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_ARGS ?=
-# pytest-xdist workers for the integration suites (each worker starts its own emulator); 0 = serial.
+# pytest-xdist workers per integration suite (each worker starts its own emulator); 0 = serial.
 INTEGRATION_WORKERS ?= 2
 INTEGRATION_ARGS = $(if $(filter-out 0,$(INTEGRATION_WORKERS)),-n $(INTEGRATION_WORKERS)) $(PYTEST_ARGS)
-# The ansible-core each integration run must find (tests/integration/test_ansible_core.py checks it).
+# The ansible-core a requirements file pins (tests/integration/test_ansible_core.py checks the one in use).
 core_pin = $(shell sed -n 's/^ansible-core==\([0-9.]*\).*/\1/p' $(1))
+
+# The ansible-core matrix. The default version lives in .work/venv (requirements-dev.txt, with every
+# tool); each other version V in .work/venv-V (tools/requirements-V.txt). OLDEST and NEWEST get
+# everything (unit, integration, sanity); MIDDLE gets unit and integration, both versions at once.
+OLDEST := 2.16
+NEWEST := 2.20
+MIDDLE := 2.17 2.18
+MATRIX := $(OLDEST) $(MIDDLE) $(NEWEST)
+# Version-independent integration checks the MIDDLE versions leave to the others: ansible-lint on the
+# roles (ansible-lint refuses ansible-core 2.17) and the execution-environment build context.
+MIDDLE_DESELECT := --deselect tests/integration/test_role_sandbox.py::test_roles_and_playbooks_pass_ansible_lint_production_profile \
+	--ignore tests/integration/test_execution_environment.py
 
 # Every tool comes from the venv; ansible finds this tree as opsflow.pipelines.
 export PATH := $(VBIN):$(PATH)
@@ -37,21 +45,24 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Layers of `make test`, in order. All run even after a failure; the summary says which failed.
-# The two environments come first so that the summary shows their set-up time apart.
-TEST_STAGES := venv venv-2.16 test-unit test-unit-2.16 test-integration test-integration-2.16 sanity ansible-lint galaxy-import \
-	docs-lint docs changelog-lint
+# The environments come first (all at once, two at a time) so that the summary shows their set-up apart.
+TEST_STAGES := venvs test-unit test-unit-$(OLDEST) test-unit-$(NEWEST) test-integration test-integration-$(OLDEST) \
+	test-integration-$(NEWEST) test-middle sanity ansible-lint galaxy-import docs-lint docs changelog-lint
 
-.PHONY: help venv venv-2.16 test test-unit test-unit-2.16 test-integration test-integration-2.16 sanity lint ansible-lint \
-	galaxy-import build docs-lint docs changelog-lint changelog demo lock clean
+.PHONY: help venv venvs test test-unit test-integration test-middle sanity lint ansible-lint \
+	galaxy-import build docs-lint docs changelog-lint changelog demo lock clean \
+	$(addprefix venv-,$(MATRIX) demo) $(addprefix test-unit-,$(MATRIX)) $(addprefix test-integration-,$(MATRIX))
 
 help:
-	@echo 'make demo              run $(DEMO_PLAYBOOK) against the API emulator, twice (2nd run must change nothing)'
-	@echo 'make test              everything below, with a timed summary'
-	@echo 'make test-unit         pytest tests/unit'
-	@echo 'make test-unit-2.16    pytest tests/unit on ansible-core $(call core_pin,tools/requirements-2.16.txt) (.work/venv-2.16)'
+	@echo 'make demo              run $(DEMO_PLAYBOOK) against the API emulator, twice (2nd run must change nothing),'
+	@echo '                       from its own small venv (.work/venv-demo: ansible-core + requests); writes only inside the clone'
+	@echo 'make test              everything below, with a timed summary: $(TEST_STAGES)'
+	@echo 'make test-unit         pytest tests/unit on ansible-core $(call core_pin,requirements-dev.txt) (.work/venv)'
 	@echo 'make test-integration  pytest tests/integration on ansible-core $(call core_pin,requirements-dev.txt) (real ansible-playbook against the emulator)'
-	@echo 'make test-integration-2.16  the same on ansible-core $(call core_pin,tools/requirements-2.16.txt) (.work/venv-2.16)'
-	@echo 'make sanity            ansible-test sanity on Python $(SANITY_PYTHON), then compile/import on every module Python (tools/run_sanity.py)'
+	@echo 'make test-unit-V, make test-integration-V'
+	@echo '                       the same on ansible-core V, one of: $(MATRIX) (.work/venv-V)'
+	@echo 'make test-middle       unit + integration on $(MIDDLE), both at once'
+	@echo 'make sanity            ansible-test sanity in full on ansible-core $(NEWEST) and $(OLDEST), then compile/import on every module Python'
 	@echo 'make lint              ansible-lint, galaxy-import, docs-lint, changelog-lint'
 	@echo 'make ansible-lint      ansible-lint --profile production'
 	@echo 'make galaxy-import     ansible-galaxy collection build + galaxy-importer (no ERROR/WARNING allowed)'
@@ -60,15 +71,19 @@ help:
 	@echo 'make changelog-lint    antsibull-changelog lint (fragments, changelog.yaml, CHANGELOG.md up to date)'
 	@echo 'make changelog         release galaxy.yml'"'"'s version: fragments -> changelogs/changelog.yaml + CHANGELOG.md'
 	@echo 'make venv              create/re-use .work/venv (requirements-dev.txt) and the collection link'
-	@echo 'make venv-2.16         create/re-use .work/venv-2.16 (tools/requirements-2.16.txt)'
-	@echo 'make lock              re-pin tools/constraints-dev.txt and tools/constraints-2.16.txt'
-	@echo 'make clean             remove .work build output (keeps the venv)'
+	@echo 'make venv-V            create/re-use .work/venv-V (tools/requirements-V.txt), V one of: $(MATRIX) demo'
+	@echo 'make venvs             all of them but demo, two at a time'
+	@echo 'make lock              re-pin tools/constraints-*.txt from the requirements files'
+	@echo 'make clean             remove .work build output (keeps the venvs)'
 
 venv:
 	@$(PYTHON) tools/ensure_venv.py
 
-venv-2.16:
-	@$(PYTHON) tools/ensure_venv.py 2.16
+venvs:
+	@$(PYTHON) tools/ensure_venv.py dev $(MATRIX)
+
+$(addprefix venv-,$(MATRIX) demo): venv-%:
+	@$(PYTHON) tools/ensure_venv.py $*
 
 test:
 	@MAKE='$(MAKE)' tools/run_stages.sh $(TEST_STAGES)
@@ -76,23 +91,32 @@ test:
 test-unit: venv
 	tools/run_pytest.sh $(VPY) tests/unit $(PYTEST_ARGS)
 
-test-unit-2.16: venv-2.16
-	PATH=$(VENV_216)/bin:$$PATH tools/run_pytest.sh $(VPY_216) tests/unit $(PYTEST_ARGS)
+$(addprefix test-unit-,$(MATRIX)): test-unit-%: venv-%
+	PATH=$(WORK)/venv-$*/bin:$$PATH tools/run_pytest.sh $(WORK)/venv-$*/bin/python tests/unit $(PYTEST_ARGS)
 
 # The tests run ansible-playbook from the bin directory of the Python that runs pytest.
 test-integration: venv
 	OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,requirements-dev.txt) \
 		tools/run_pytest.sh $(VPY) tests/integration $(INTEGRATION_ARGS)
 
-test-integration-2.16: venv-2.16
-	PATH=$(VENV_216)/bin:$$PATH OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,tools/requirements-2.16.txt) \
-		tools/run_pytest.sh $(VPY_216) tests/integration $(INTEGRATION_ARGS)
+$(addprefix test-integration-,$(MATRIX)): test-integration-%: venv-%
+	PATH=$(WORK)/venv-$*/bin:$$PATH OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,tools/requirements-$*.txt) \
+		tools/run_pytest.sh $(WORK)/venv-$*/bin/python tests/integration $(INTEGRATION_ARGS) \
+		$(if $(filter $*,$(MIDDLE)),$(MIDDLE_DESELECT))
+
+# Both middle versions at once: a suite spends much of its time waiting on ansible-playbook start-ups
+# and the emulator, so two of them share the cores well. Output comes per version when it ends.
+test-middle:
+	@$(MAKE) --no-print-directory -j2 --output-sync=recurse $(addprefix test-middle-,$(MIDDLE))
+
+test-middle-%:
+	@$(MAKE) --no-print-directory test-unit-$* test-integration-$*
 
 # ansible-test only runs from .../ansible_collections/<namespace>/<name>: tools/run_sanity.py runs it on a
-# mirror of the tree: all tests on $(SANITY_PYTHON), then compile+import on each module Python that
-# tests/config.yml admits, with the newest of the two ansible-tests that supports it.
-sanity: venv venv-2.16
-	$(VPY) tools/run_sanity.py $(SANITY_ROOT) $(SANITY_PYTHON) $(VENV) $(VENV_216)
+# mirror of the tree: every test with each given venv's ansible-test on its own Python, then
+# compile+import on each module Python that tests/config.yml admits, with the newest ansible-test that supports it.
+sanity: venv-$(NEWEST) venv-$(OLDEST)
+	$(WORK)/venv-$(NEWEST)/bin/python tools/run_sanity.py $(SANITY_ROOT) $(WORK)/venv-$(NEWEST) $(WORK)/venv-$(OLDEST)
 
 lint:
 	@MAKE='$(MAKE)' tools/run_stages.sh ansible-lint galaxy-import docs-lint changelog-lint
@@ -125,12 +149,14 @@ changelog-lint: venv
 changelog: venv
 	tools/changelog.sh release
 
-demo: venv
-	$(VPY) tools/demo.py $(DEMO_PLAYBOOK)
+# Its own small venv; ansible's home, temporary files and pip's cache all inside .work (tools/demo.py).
+demo:
+	@echo '##### make demo: setting up .work/venv-demo (ansible-core + requests; the first time takes a minute)'
+	@$(PYTHON) tools/ensure_venv.py demo
+	@$(WORK)/venv-demo/bin/python tools/demo.py $(DEMO_PLAYBOOK)
 
 lock:
-	$(PYTHON) tools/ensure_venv.py --lock dev
-	$(PYTHON) tools/ensure_venv.py --lock 2.16
+	$(PYTHON) tools/ensure_venv.py --lock dev $(MATRIX) demo
 
 clean:
-	rm -rf $(WORK)/sanity $(WORK)/docs $(DIST) tests/output .pytest_cache
+	rm -rf $(WORK)/sanity $(WORK)/docs $(DIST) $(WORK)/demo $(WORK)/logs tests/output .pytest_cache

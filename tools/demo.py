@@ -6,9 +6,13 @@
 
 Usage: python tools/demo.py PLAYBOOK
 
-Starts the emulator with tests/emulator/with_emulator.py (which exports BUDDY_API_URL, BUDDY_TOKEN,
+Starts the emulator with its wrapper in tests/emulator (which exports BUDDY_API_URL, BUDDY_TOKEN,
 BLINK_API_URL and BLINK_API_KEY to its command) and, inside it, runs ansible-playbook PLAYBOOK
 twice: once to configure, once to show that the configuration holds (every host ``changed=0``).
+
+Runs the ansible-playbook beside the Python that runs it (`make demo`: .work/venv-demo) and writes
+nothing outside the clone: ansible's home directory, its local and "remote" (localhost) temporary
+files all go to .work/demo.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WITH_EMULATOR = os.path.join(ROOT, 'tests', 'emulator', 'with_emulator.py')
+# The emulator's command wrapper (its file name has changed once; either is accepted).
+WRAPPERS = [os.path.join(ROOT, 'tests', 'emulator', name) for name in ('with_emulator.py', 'wrap.py')]
+DEMO_HOME = os.path.join(ROOT, '.work', 'demo')
 RECAP_LINE = re.compile(r'^\S+\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
 
 
@@ -28,6 +34,10 @@ def run_playbook(playbook: str, title: str) -> list[tuple[int, int, int]]:
     print('\n##### %s: ansible-playbook %s' % (title, playbook), flush=True)
     # The demo runs on the implicit localhost: no inventory needed, so no warnings about one.
     env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+    # Nothing under ~/.ansible: ansible's home and both temporary directories inside the clone.
+    env.update(ANSIBLE_HOME=os.path.join(DEMO_HOME, 'ansible'), ANSIBLE_LOCAL_TEMP=os.path.join(DEMO_HOME, 'tmp'),
+               ANSIBLE_REMOTE_TEMP=os.path.join(DEMO_HOME, 'tmp'))
+    env['PATH'] = os.pathsep.join([os.path.dirname(sys.executable), env.get('PATH', '')])
     process = subprocess.Popen(['ansible-playbook', playbook], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     recap = []
@@ -64,11 +74,16 @@ def main() -> int:
     if len(sys.argv) != 2:
         print('usage: python tools/demo.py PLAYBOOK', file=sys.stderr)
         return 2
-    for path in (WITH_EMULATOR, os.path.join(ROOT, sys.argv[1])):
-        if not os.path.exists(path):
-            print('demo: %s does not exist (yet)' % os.path.relpath(path, ROOT), file=sys.stderr)
-            return 1
-    command = [sys.executable, WITH_EMULATOR, '--', sys.executable, os.path.abspath(__file__), '--inside-emulator', sys.argv[1]]
+    wrapper = next((path for path in WRAPPERS if os.path.exists(path)), '')
+    if not wrapper:
+        print('demo: no emulator wrapper in tests/emulator', file=sys.stderr)
+        return 1
+    if not os.path.exists(os.path.join(ROOT, sys.argv[1])):
+        print('demo: %s does not exist (yet)' % sys.argv[1], file=sys.stderr)
+        return 1
+    os.makedirs(os.path.join(DEMO_HOME, 'tmp'), exist_ok=True)
+    print('##### starting the API emulator (%s)' % os.path.relpath(wrapper, ROOT), flush=True)
+    command = [sys.executable, wrapper, '--', sys.executable, os.path.abspath(__file__), '--inside-emulator', sys.argv[1]]
     return subprocess.call(command, cwd=ROOT)
 
 

@@ -4,16 +4,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`make sanity`: ansible-test sanity, then compile/import on every Python the modules may meet.
 
-Usage: python tools/run_sanity.py SANITY_ROOT CONTROLLER_PYTHON VENV [VENV...]
+Usage: python tools/run_sanity.py SANITY_ROOT VENV [VENV...]      (newest ansible-core first)
 
 * Mirrors the tree into SANITY_ROOT (a path ending in ansible_collections/opsflow/pipelines, which
   ansible-test needs; tools/mirror_tree.py).
-* Runs every sanity test with the first VENV's ansible-test (the newest ansible-core) on
-  CONTROLLER_PYTHON.
+* Runs every sanity test with each VENV's ansible-test on that VENV's own Python (`make sanity`:
+  ansible-core 2.20 on Python 3.12, then 2.16 on 3.11: the newest and the oldest, in full).
 * Works out the module Python versions: those that tests/config.yml's ``modules:
   python_requires`` admits, among the ones some VENV's ansible-test runs modules with. Each version
   is checked by the newest ansible-test that supports it, with ``ansible-test sanity --test compile
-  --test import --requirements --python X.Y`` (CONTROLLER_PYTHON's own pass already covers it).
+  --test import --requirements --python X.Y`` (a version a full pass ran on is already covered).
 * A version whose interpreter is not on this machine (looked for on PATH, then in pyenv's
   versions) is not skipped silently: a NOTE says so and a stand-in check runs instead
   (``ast.parse(feature_version=X.Y)`` and vermin's minimum-version analysis for versions up to the
@@ -55,6 +55,13 @@ def supported_versions(venv: str) -> list[str]:
     output = subprocess.run([os.path.join(venv, 'bin', 'python'), '-c', code], check=True,
                             stdout=subprocess.PIPE, universal_newlines=True).stdout
     return output.split()
+
+
+def venv_python(venv: str) -> str:
+    """X.Y of the venv's own Python."""
+    code = 'import sys; print("%d.%d" % sys.version_info[:2])'
+    return subprocess.run([os.path.join(venv, 'bin', 'python'), '-c', code], check=True,
+                          stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
 
 
 def ansible_core_version(venv: str) -> str:
@@ -146,22 +153,27 @@ class Runner:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 3:
+    if len(argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    sanity_root, controller_python, venvs = os.path.abspath(argv[0]), argv[1], [os.path.abspath(v) for v in argv[2:]]
+    sanity_root, venvs = os.path.abspath(argv[0]), [os.path.abspath(v) for v in argv[1:]]
     subprocess.run([sys.executable, os.path.join(TOOLS, 'mirror_tree.py'), sanity_root], check=True)
     env = dict(os.environ)
     env.pop('ANSIBLE_COLLECTIONS_PATH', None)
     runner = Runner(sanity_root)
 
-    newest = venvs[0]
-    newest_env = dict(env, PATH=os.pathsep.join([os.path.join(newest, 'bin'), env.get('PATH', '')]))
-    runner.step('all tests, Python %s, ansible-core %s' % (controller_python, ansible_core_version(newest)),
-                [os.path.join(newest, 'bin', 'ansible-test'), 'sanity', '--requirements', '--python', controller_python,
-                 '--color', 'no'], newest_env)
+    # Every test, with each venv's ansible-test on its own Python.
+    covered: set[str] = set()
+    for venv in venvs:
+        python = venv_python(venv)
+        covered.add(python)
+        venv_env = dict(env, PATH=os.pathsep.join([os.path.join(venv, 'bin'), env.get('PATH', '')]))
+        runner.step('all tests, Python %s, ansible-core %s' % (python, ansible_core_version(venv)),
+                    [os.path.join(venv, 'bin', 'ansible-test'), 'sanity', '--requirements', '--python', python,
+                     '--color', 'no'], venv_env)
 
     # Each admitted module Python, by the newest ansible-test that supports it.
+    newest = venvs[0]
     admitted = python_requires()
     plan: dict[str, str] = {}
     for venv in venvs:
@@ -173,8 +185,8 @@ def main(argv: list[str]) -> int:
                                  for version in sorted(plan, key=version_key))))
     for version in sorted(plan, key=version_key):
         venv = plan[version]
-        if venv == newest and version == controller_python:
-            continue  # the full pass above ran compile and import on it
+        if version in covered:
+            continue  # a full pass above ran compile and import on it
         title = 'compile+import, Python %s, ansible-core %s' % (version, ansible_core_version(venv))
         interpreter = find_python(version)
         if not interpreter:
