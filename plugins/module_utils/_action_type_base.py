@@ -178,4 +178,3 @@ class ActionType:
     def check_values(self, fields: Mapping[str, Any]) -> List[Problem]:
         """Rules on the values of this type's options, checked whatever the action's type; none by default."""
         return []
-

@@ -217,8 +217,9 @@ def documentation() -> Dict[str, Dict[str, Any]]:
 
 def description_lines() -> List[str]:
     """One DOCUMENTATION ``description`` line per modelled type: what it does and which options are its own."""
-    return ["Type C(%s) %s It takes %s." % (
-        action_type.name, action_type.summary,
-        ", ".join("O(%s)%s" % (name, " (required)" if name in action_type.required else "")
-                  for name in action_type.options))
-        for action_type in TYPES]
+    lines = []
+    for action_type in TYPES:
+        taken = ", ".join("O(%s)%s" % (name, " (required)" if name in action_type.required else "")
+                          for name in action_type.options)
+        lines.append("Type C(%s) %s It takes %s." % (action_type.name, action_type.summary, taken))
+    return lines

@@ -89,8 +89,8 @@ def test_types_that_declare_one_option_differently_are_a_programming_error(monke
 
 def test_common_fields_come_from_one_table():
     assert list(registry.common_fields_spec()) == list(COMMON_FIELDS)
-    assert registry.common_fields_spec()["variables"]["options"]["key"] == {"type": "str", "required": True,
-                                                                             "no_log": False}
+    key = registry.common_fields_spec()["variables"]["options"]["key"]
+    assert key == {"type": "str", "required": True, "no_log": False}
     assert not set(COMMON_FIELDS) & set(registry.type_option_names())
 
 
