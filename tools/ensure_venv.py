@@ -71,7 +71,9 @@ def pip_env() -> dict[str, str]:
 def find_interpreter(oldest: tuple[int, int]) -> str:
     """The running Python when it is new enough, else the oldest pythonX.Y >= oldest on this machine."""
     if sys.version_info[:2] >= oldest:
-        return sys.executable
+        # Not a venv's python (make puts .work/venv/bin first on PATH): the interpreter it was made from.
+        base = os.path.join(sys.base_prefix, 'bin', 'python%d.%d' % sys.version_info[:2])
+        return base if os.path.exists(base) else sys.executable
     for minor in range(oldest[1], NEWEST_MINOR + 1):
         found = subprocess.run([os.path.join(ROOT, 'tools', 'find_python.sh'), '%d.%d' % (oldest[0], minor)],
                                check=False, stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
