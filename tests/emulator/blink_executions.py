@@ -442,6 +442,15 @@ def blink_error_body(status: int, message: str) -> Any:
     return {"status": status, "message": message}
 
 
+ROUTES = (
+    ("GET", PLAYBOOKS, list_workflows),
+    ("GET", PLAYBOOK, read_workflow),
+    ("GET", EXECUTIONS, list_executions),
+    ("GET", EXECUTION, read_execution),
+    ("POST", CANCEL, cancel_execution),
+)
+
+
 def register(app: Emulator) -> None:
     blink = app.services["blink"]
     app.register_service(Service(blink.name, blink.auth, blink_error_body, rate_limit_headers=blink.rate_limit_headers,
@@ -450,9 +459,5 @@ def register(app: Emulator) -> None:
     app.add_state_init(init_state)
     app.add_seed_handler("blink", seed_blink)
     app.add_default_seed(DEFAULT_SEED)
-    app.route("POST", EXECUTE, execute, service="blink", locked=False)
-    app.route("GET", PLAYBOOKS, list_workflows, service="blink")
-    app.route("GET", PLAYBOOK, read_workflow, service="blink")
-    app.route("GET", EXECUTIONS, list_executions, service="blink")
-    app.route("GET", EXECUTION, read_execution, service="blink")
-    app.route("POST", CANCEL, cancel_execution, service="blink")
+    app.route("POST", EXECUTE, execute, service="blink", locked=False)  # run_sync waits outside the lock
+    app.add_routes(ROUTES, service="blink")

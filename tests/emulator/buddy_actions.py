@@ -508,5 +508,4 @@ ROUTES = (
 
 def register(app: Emulator) -> None:
     """Actions are seeded with their pipeline (``buddy_pipelines.seed_workspaces``)."""
-    for method, pattern, handler in ROUTES:
-        app.route(method, pattern, handler)
+    app.add_routes(ROUTES)

@@ -717,5 +717,4 @@ def init_state(state: State) -> None:
 def register(app: Emulator) -> None:
     app.add_state_init(init_state)
     app.state.add_advancer(advance)
-    for method, pattern, handler in ROUTES:
-        app.route(method, pattern, handler)
+    app.add_routes(ROUTES)

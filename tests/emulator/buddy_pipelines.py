@@ -141,5 +141,4 @@ def register(app: Emulator) -> None:
     app.add_seed_handler("workspaces", seed_workspaces)
     app.add_seed_handler("run_settings", buddy.seed_settings)
     app.add_default_seed(DEFAULT_SEED)
-    for method, pattern, handler in ROUTES:
-        app.route(method, pattern, handler)
+    app.add_routes(ROUTES)

@@ -412,7 +412,8 @@ def init_state(state: State) -> None:
 
 
 # --- routes ------------------------------------------------------------------------------------------------
-def _find(state: State, request: Request) -> Dict[str, Any]:
+def find_sandbox(state: State, request: Request) -> Dict[str, Any]:
+    """The sandbox a ``.../sandboxes/{sandbox_id}...`` route names (404 otherwise)."""
     ws = request.params["ws"]
     buddy.get_workspace(state, ws)
     box = sandboxes(state).get(request.params["sandbox_id"])
@@ -464,12 +465,12 @@ def create(state: State, request: Request) -> HandlerResult:
 
 def get(state: State, request: Request) -> HandlerResult:
     state.now()
-    return 200, view(state, request.base_url, _find(state, request)), {}
+    return 200, view(state, request.base_url, find_sandbox(state, request)), {}
 
 
 def edit(state: State, request: Request) -> HandlerResult:
     state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     body = request.json_object()
     try:
         validate_spec(body, creating=False)
@@ -487,14 +488,14 @@ def edit(state: State, request: Request) -> HandlerResult:
 
 def delete(state: State, request: Request) -> HandlerResult:
     state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     del sandboxes(state)[box["id"]]
     return 204, None, {}
 
 
 def start(state: State, request: Request) -> HandlerResult:
     now = state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     if box["status"] not in ("RUNNING", "STARTING", "RESTORING"):
         boot(state, box, now)
     return 200, view(state, request.base_url, box), {}
@@ -502,21 +503,21 @@ def start(state: State, request: Request) -> HandlerResult:
 
 def stop_route(state: State, request: Request) -> HandlerResult:
     now = state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     stop(state, box, now)
     return 200, view(state, request.base_url, box), {}
 
 
 def restart(state: State, request: Request) -> HandlerResult:
     now = state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     boot(state, box, now)
     return 200, view(state, request.base_url, box), {}
 
 
 def list_snapshots(state: State, request: Request) -> HandlerResult:
     state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     base = sandbox_url(request.base_url, box["_ws"], box["id"])
     return 200, {
         "url": base + "/snapshots",
@@ -528,7 +529,7 @@ def list_snapshots(state: State, request: Request) -> HandlerResult:
 
 def add_snapshot(state: State, request: Request) -> HandlerResult:
     now = state.now()
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     try:
         snapshot, _done = create_snapshot(state, box, request.json_object().get("name"), now)
     except SandboxError as exc:
@@ -537,7 +538,7 @@ def add_snapshot(state: State, request: Request) -> HandlerResult:
 
 
 def _find_snapshot(state: State, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    box = _find(state, request)
+    box = find_sandbox(state, request)
     for snapshot in box.get("snapshots") or []:
         if snapshot["id"] == request.params["snapshot_id"]:
             return box, snapshot
@@ -577,5 +578,4 @@ def register(app: Emulator) -> None:
     app.add_state_init(init_state)
     app.add_seed_handler("sandboxes", seed_sandboxes)
     app.state.add_advancer(advance)
-    for method, pattern, handler in ROUTES:
-        app.route(method, pattern, handler)
+    app.add_routes(ROUTES)

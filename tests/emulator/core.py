@@ -21,7 +21,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .config import Config
@@ -452,6 +452,11 @@ class Emulator:
 
     def route(self, method: str, pattern: str, handler: Handler, service: str = "buddy", locked: bool = True) -> None:
         self.routes.add(method, pattern, handler, service=service, locked=locked)
+
+    def add_routes(self, routes: "Sequence[Tuple[str, str, Handler]]", service: str = "buddy") -> None:
+        """A resource's route table: ``(method, pattern, handler)`` rows, handlers run under the lock."""
+        for method, pattern, handler in routes:
+            self.routes.add(method, pattern, handler, service=service)
 
     def add_state_init(self, init: StateInit) -> None:
         """``init(state)`` builds a part of the empty state (runs on every reset)."""

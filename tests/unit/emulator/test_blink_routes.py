@@ -216,7 +216,7 @@ def test_status_fault_uses_the_blink_error_shape(seeded, control):
 def test_advance_follows_the_behaviour_and_the_clock():
     base = 1_000_000
     running = blink_executions._new_execution("e", "w", "wf", {"behaviour": {"kind": "run", "seconds": 5, "output": {"o": 1}}},
-                                          {"i": 1}, {}, base)
+                                              {"i": 1}, {}, base)
     blink_executions.advance(running, base + 4999)
     assert running["state"] == "Running" and running["output"] is None
     blink_executions.advance(running, base + 5000)
