@@ -47,11 +47,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Layers of `make test`, in order. All run even after a failure; the summary says which failed.
 # The environments come first (all at once, two at a time) so that the summary shows their set-up apart.
 TEST_STAGES := venvs test-unit test-unit-$(OLDEST) test-unit-$(NEWEST) test-integration test-integration-$(OLDEST) \
-	test-integration-$(NEWEST) test-middle sanity ansible-lint galaxy-import docs-lint docs changelog-lint
+	test-integration-$(NEWEST) test-middle sanity ansible-lint galaxy-import nox docs changelog-lint
 
 .PHONY: help venv venvs test test-unit test-integration test-middle sanity lint ansible-lint \
-	galaxy-import build docs-lint docs changelog-lint changelog demo lock clean \
-	$(addprefix venv-,$(MATRIX) demo) $(addprefix test-unit-,$(MATRIX)) $(addprefix test-integration-,$(MATRIX))
+	galaxy-import build nox docs-lint docs changelog-lint changelog demo lock clean \
+	$(addprefix venv-,$(MATRIX) nox demo) $(addprefix test-unit-,$(MATRIX)) $(addprefix test-integration-,$(MATRIX))
 
 help:
 	@echo 'make demo              run $(DEMO_PLAYBOOK) against the API emulator, twice (2nd run must change nothing),'
@@ -63,15 +63,16 @@ help:
 	@echo '                       the same on ansible-core V, one of: $(MATRIX) (.work/venv-V)'
 	@echo 'make test-middle       unit + integration on $(MIDDLE), both at once'
 	@echo 'make sanity            ansible-test sanity in full on ansible-core $(NEWEST) and $(OLDEST), then compile/import on every module Python'
-	@echo 'make lint              ansible-lint, galaxy-import, docs-lint, changelog-lint'
+	@echo 'make lint              ansible-lint, galaxy-import, nox, changelog-lint'
 	@echo 'make ansible-lint      ansible-lint --profile production'
 	@echo 'make galaxy-import     ansible-galaxy collection build + galaxy-importer (no ERROR/WARNING allowed)'
-	@echo 'make docs-lint         antsibull-docs lint-collection-docs --plugin-docs'
+	@echo 'make nox               antsibull-nox'"'"'s sessions (antsibull-nox.toml): docs-check and extra-checks'
+	@echo 'make docs-lint         antsibull-nox'"'"'s docs-check alone: antsibull-docs lint-collection-docs --plugin-docs, code blocks, references'
 	@echo 'make docs              build the docs site into .work/docs/build/html (tools/build_docs.sh)'
 	@echo 'make changelog-lint    antsibull-changelog lint (fragments, changelog.yaml, CHANGELOG.md up to date)'
 	@echo 'make changelog         release galaxy.yml'"'"'s version: fragments -> changelogs/changelog.yaml + CHANGELOG.md'
 	@echo 'make venv              create/re-use .work/venv (requirements-dev.txt) and the collection link'
-	@echo 'make venv-V            create/re-use .work/venv-V (tools/requirements-V.txt), V one of: $(MATRIX) demo'
+	@echo 'make venv-V            create/re-use .work/venv-V (tools/requirements-V.txt), V one of: $(MATRIX) nox demo'
 	@echo 'make venvs             all of them but demo, two at a time'
 	@echo 'make lock              re-pin tools/constraints-*.txt from the requirements files'
 	@echo 'make clean             remove .work build output (keeps the venvs)'
@@ -80,9 +81,9 @@ venv:
 	@$(PYTHON) tools/ensure_venv.py
 
 venvs:
-	@$(PYTHON) tools/ensure_venv.py dev $(MATRIX)
+	@$(PYTHON) tools/ensure_venv.py dev $(MATRIX) nox
 
-$(addprefix venv-,$(MATRIX) demo): venv-%:
+$(addprefix venv-,$(MATRIX) nox demo): venv-%:
 	@$(PYTHON) tools/ensure_venv.py $*
 
 test:
@@ -119,7 +120,7 @@ sanity: venv-$(NEWEST) venv-$(OLDEST)
 	$(WORK)/venv-$(NEWEST)/bin/python tools/run_sanity.py $(SANITY_ROOT) $(WORK)/venv-$(NEWEST) $(WORK)/venv-$(OLDEST)
 
 lint:
-	@MAKE='$(MAKE)' tools/run_stages.sh ansible-lint galaxy-import docs-lint changelog-lint
+	@MAKE='$(MAKE)' tools/run_stages.sh ansible-lint galaxy-import nox changelog-lint
 
 ansible-lint: venv
 	$(VBIN)/ansible-lint --profile production
@@ -136,8 +137,13 @@ galaxy-import: build
 		echo 'galaxy-importer reported the problems above' >&2; exit 1; fi
 	@grep -q '^Importer processing completed successfully' $(DIST)/galaxy-importer.log
 
-docs-lint: venv
-	$(VBIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTIONS)/ansible_collections/opsflow/pipelines
+# antsibull-nox (antsibull-nox.toml, noxfile.py); its sessions install their pinned tools into .work/nox.
+NOX = $(WORK)/venv-nox/bin/nox --no-color -f $(ROOT)/noxfile.py
+nox: venv-nox
+	PATH=$(WORK)/venv-nox/bin:$$PATH $(NOX) -e extra-checks docs-check
+
+docs-lint: venv-nox
+	PATH=$(WORK)/venv-nox/bin:$$PATH $(NOX) -e docs-check
 
 docs: venv
 	tools/build_docs.sh
@@ -156,7 +162,7 @@ demo:
 	@$(WORK)/venv-demo/bin/python tools/demo.py $(DEMO_PLAYBOOK)
 
 lock:
-	$(PYTHON) tools/ensure_venv.py --lock dev $(MATRIX) demo
+	$(PYTHON) tools/ensure_venv.py --lock dev $(MATRIX) nox demo
 
 clean:
-	rm -rf $(WORK)/sanity $(WORK)/docs $(DIST) $(WORK)/demo $(WORK)/logs tests/output .pytest_cache
+	rm -rf $(WORK)/sanity $(WORK)/docs $(DIST) $(WORK)/demo $(WORK)/logs $(WORK)/nox tests/output .pytest_cache

@@ -9,8 +9,8 @@ Usage: python tools/ensure_venv.py [NAME...]      make each environment NAME rea
 
 Environments (ENVIRONMENTS): ``dev`` is .work/venv (requirements-dev.txt: every tool, on the default
 ansible-core); ``2.16``, ``2.17``, ``2.18``, ``2.20`` are .work/venv-<version> (tools/requirements-<version>.txt:
-that ansible-core plus what the test suites need); ``demo`` is .work/venv-demo (ansible-core and requests
-only). Each is pinned by its tools/constraints-<name>.txt.
+that ansible-core plus what the test suites need); ``nox`` is .work/venv-nox (antsibull-nox); ``demo`` is
+.work/venv-demo (ansible-core and requests only). Each is pinned by its tools/constraints-<name>.txt.
 
 Each environment is built with the first Python it admits: the running python3 when it is new enough,
 else pythonX.Y found by tools/find_python.sh (PATH, then pyenv's versions). ansible-core 2.20 needs
@@ -55,6 +55,7 @@ ENVIRONMENTS = {
     '2.17': ('.work/venv-2.17', 'tools/requirements-2.17.txt', 'tools/constraints-2.17.txt', (3, 11), False),
     '2.18': ('.work/venv-2.18', 'tools/requirements-2.18.txt', 'tools/constraints-2.18.txt', (3, 11), False),
     '2.20': ('.work/venv-2.20', 'tools/requirements-2.20.txt', 'tools/constraints-2.20.txt', (3, 12), True),
+    'nox': ('.work/venv-nox', 'tools/requirements-nox.txt', 'tools/constraints-nox.txt', (3, 11), False),
     'demo': ('.work/venv-demo', 'tools/requirements-demo.txt', 'tools/constraints-demo.txt', (3, 11), False),
 }
 
