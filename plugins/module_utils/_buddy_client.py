@@ -24,6 +24,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_actions i
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_executions import BuddyExecutionsClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_pipelines import BuddyPipelinesClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import BuddySandboxesClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_variables import BuddyVariablesClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
 
 
@@ -36,6 +37,7 @@ class BuddyClient:
         self.pipelines = BuddyPipelinesClient(transport)
         self.executions = BuddyExecutionsClient(transport)
         self.sandboxes = BuddySandboxesClient(transport)
+        self.variables = BuddyVariablesClient(transport)
 
     @classmethod
     def from_params(cls, params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> "BuddyClient":
