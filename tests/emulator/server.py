@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, List, Optional, Tuple
 
 from . import blink_executions, buddy_actions, buddy_executions, buddy_pipelines, buddy_sandboxes, control
+from . import buddy_sandbox_commands
 from .config import Config, parse_args
 from .core import ApiError, Emulator, EmulatorHTTPServer
 
@@ -27,6 +28,7 @@ RESOURCES: Tuple[ModuleType, ...] = (
     buddy_actions,      # .../pipelines/{id}/actions
     buddy_executions,   # .../pipelines/{id}/executions: pipeline runs
     buddy_sandboxes,    # /workspaces/{ws}/sandboxes (+ snapshots)
+    buddy_sandbox_commands,  # .../sandboxes/{id}/commands, content, download: commands really run (loopback only)
     blink_executions,   # /api/v1/workspace/{ws}/playbooks, executions (BlinkOps)
 )
 
