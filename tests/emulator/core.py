@@ -752,7 +752,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             payload = json.dumps(outcome.body).encode("utf-8")
             content_type = outcome.content_type or "application/json"
         self.send_response(outcome.status)
-        if content_type and outcome.status != 204:
+        own_type = any(key.lower() == "content-type" for key in outcome.headers)  # e.g. a download, JSON lines
+        if content_type and outcome.status != 204 and not own_type:
             self.send_header("Content-Type", content_type)
         for key, value in outcome.headers.items():
             self.send_header(key, value)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ from emulator.control import (BUDDY_READONLY_TOKEN, BUDDY_TOKEN, PACKAGE_PARENT,
                               server_command, server_python)
 from emulator import server
 from emulator.config import Config
-from emulator.core import EmulatorRequestHandler
+from emulator.core import EmulatorHTTPServer, EmulatorRequestHandler
 
 DOCKER = {"name": "Run", "type": "RUN_DOCKER_CONTAINER", "docker_image_name": "ubuntu"}
 
@@ -250,3 +251,24 @@ def test_route_table_lists_every_resource_module():
              "/api/v1/workspace/ws-1/executions")
     assert [app.routes.service_for(path) for path in paths] == ["control", "buddy", "buddy", "buddy", "blink"]
     assert app.routes.service_for("/workspaces/acme/nothing-here") is None
+
+
+def test_a_handler_may_answer_bytes_with_its_own_content_type():
+    """Room for downloads and JSON-lines logs: the handler's Content-Type is the only one sent."""
+    app = server.build_app(Config())
+    app.route("GET", r"/workspaces/(?P<ws>[^/]+)/blob", lambda state, request: (200, b"\x1f\x8b\x00", {"Content-Type": "application/gzip"}))
+    app.reset()
+    httpd = EmulatorHTTPServer(("127.0.0.1", 0), app)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
+        connection.request("GET", "/workspaces/acme/blob", headers={"Authorization": "Bearer " + BUDDY_TOKEN})
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (200, b"\x1f\x8b\x00")
+        assert [value for key, value in response.getheaders() if key.lower() == "content-type"] == ["application/gzip"]
+        connection.close()
+    finally:
+        app.stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
