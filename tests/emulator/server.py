@@ -19,6 +19,7 @@ from typing import Any, List, Optional, Tuple
 
 from . import blink_executions, buddy_actions, buddy_executions, buddy_pipelines, buddy_sandboxes, control
 from . import buddy_sandbox_commands
+from . import buddy_variables
 from .config import Config, parse_args
 from .core import ApiError, Emulator, EmulatorHTTPServer
 
@@ -29,6 +30,7 @@ RESOURCES: Tuple[ModuleType, ...] = (
     buddy_executions,   # .../pipelines/{id}/executions: pipeline runs
     buddy_sandboxes,    # /workspaces/{ws}/sandboxes (+ snapshots)
     buddy_sandbox_commands,  # .../sandboxes/{id}/commands, content, download: commands really run (loopback only)
+    buddy_variables,    # /workspaces/{ws}/variables: scoped environment variables, encrypted ones as ciphertext
     blink_executions,   # /api/v1/workspace/{ws}/playbooks, executions (BlinkOps)
 )
 
