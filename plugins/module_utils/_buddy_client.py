@@ -23,6 +23,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import bu
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_actions import BuddyActionsClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_executions import BuddyExecutionsClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_pipelines import BuddyPipelinesClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox_commands import BuddySandboxCommandsClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import BuddySandboxesClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_variables import BuddyVariablesClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
@@ -37,6 +38,7 @@ class BuddyClient:
         self.pipelines = BuddyPipelinesClient(transport)
         self.executions = BuddyExecutionsClient(transport)
         self.sandboxes = BuddySandboxesClient(transport)
+        self.commands = BuddySandboxCommandsClient(transport)  # commands and files inside a sandbox
         self.variables = BuddyVariablesClient(transport)
 
     @classmethod
