@@ -5,7 +5,7 @@
 """Root pytest configuration: make the live tree importable and runnable as opsflow.pipelines.
 
 ``make venv`` links ``.work/collections/ansible_collections/opsflow/pipelines`` to the repository
-root. Putting ``.work/collections`` first on ``sys.path`` lets tests import
+root. ``pytest.ini`` puts ``.work/collections`` on the import path, so tests import
 ``ansible_collections.opsflow.pipelines...``; putting it first in ``ANSIBLE_COLLECTIONS_PATH``
 makes the ``ansible-playbook`` runs of the integration tests use this tree; putting the running
 interpreter's bin directory first on ``PATH`` makes them use the venv's ansible.
@@ -31,8 +31,6 @@ def pytest_configure(config):  # pylint: disable=unused-argument
     """Check the collection link and set up the import path and the environment for the tests."""
     if os.path.realpath(COLLECTION_LINK) != os.path.realpath(REPO_ROOT):
         raise RuntimeError('%s does not point at %s: run `make venv` first' % (COLLECTION_LINK, REPO_ROOT))
-    if COLLECTIONS_ROOT not in sys.path:
-        sys.path.insert(0, COLLECTIONS_ROOT)
     _prepend('ANSIBLE_COLLECTIONS_PATH', COLLECTIONS_ROOT)
     _prepend('PATH', os.path.dirname(sys.executable))
 

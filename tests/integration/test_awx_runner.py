@@ -37,7 +37,7 @@ import yaml
 from ansible.module_utils.parsing.convert_bool import boolean
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from control import EmulatorControl, EmulatorProcess, actions_path
+from emulator.control import EmulatorControl, EmulatorProcess, actions_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -23,7 +23,7 @@ from buddy_helpers import (
     stored_actions,
     stored_by_name,
 )
-from control import EmulatorControl, EmulatorProcess, filler_actions
+from emulator.control import EmulatorControl, EmulatorProcess, filler_actions
 
 OLD_PASSWORD = 'Old-Reg-Pass-41d2'
 NEW_PASSWORD = 'New-Reg-Pass-93be'

@@ -24,7 +24,7 @@ from buddy_helpers import (
     stored_actions,
     stored_by_name,
 )
-from control import BUDDY_TOKEN
+from emulator.control import BUDDY_TOKEN
 
 SLEEP = {'name': 'Wait a bit', 'type': 'SLEEP', 'fields': {'sleep_in_sec': 5}}
 SLEEP_STORED = {'name': 'Wait a bit', 'type': 'SLEEP', 'sleep_in_sec': 5}

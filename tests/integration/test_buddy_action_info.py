@@ -13,7 +13,7 @@ import json
 import pytest
 
 from buddy_helpers import ACTIONS_PATH, Log, info_task, is_subset, play, seed, stored_actions
-from control import filler_actions
+from emulator.control import filler_actions
 
 REGISTRY_PASSWORD = 'Info-Reg-Pass-77aa'
 VARIABLE_SECRET = 'Info-Var-Secret-31cc'

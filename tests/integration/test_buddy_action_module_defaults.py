@@ -8,7 +8,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from buddy_helpers import Log, stored_actions
-from control import BUDDY_TOKEN
+from emulator.control import BUDDY_TOKEN
 
 
 def test_module_defaults_group_sets_the_connection(emulator, emulator_process, ansible_env, run_playbook):

@@ -8,7 +8,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from buddy_helpers import Log
-from control import EmulatorControl, EmulatorProcess
+from emulator.control import EmulatorControl, EmulatorProcess
 
 SANDBOXES = r'^/workspaces/acme/sandboxes$'
 SNAPSHOTS = r'^/workspaces/acme/sandboxes/[a-z0-9]+/snapshots$'

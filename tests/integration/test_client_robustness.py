@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import pytest
 
-from control import EmulatorControl, EmulatorProcess, filler_actions  # pylint: disable=import-error
+from emulator.control import EmulatorControl, EmulatorProcess, filler_actions  # pylint: disable=import-error
 
 WS, PROJECT, PIPELINE = 'acme', 'website', 1
 
