@@ -51,6 +51,8 @@ notes:
     E(VARIABLE_MANAGE) to change or delete them.
   - O(value) never appears in the task's result, its diff, its messages or the logged invocation, encrypted or
     not, at any verbosity; RV(variable) holds C(value) as C(********).
+  - Since O(value) is a C(no_log) option, Ansible masks its text wherever it appears in the task's output, so a
+    very short value (V(1), V(on)) masks those characters in messages too.
   - "Requests made: one C(GET) of the scope's variables (two with O(previous_scope) naming another scope), plus one
     C(GET) of the action for an action scope when a variable is created, plus the one write that is needed."
 seealso:
