@@ -43,7 +43,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ValidationError,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Response, Transport
-from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import Deadline, timeout_message, wait_until
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import NOT_READ, Deadline, timeout_message, wait_until
 
 RUNTIMES = ("BASH", "JAVASCRIPT", "TYPESCRIPT", "PYTHON")
 ENDED_STATUSES = ("SUCCESSFUL", "FAILED", "TERMINATED")
@@ -97,6 +97,17 @@ class BinaryTransport(Transport):
         response = Response(raw.status_code, raw.headers, text)
         response.content = content  # type: ignore[attr-defined]
         return response
+
+
+def _ramped(sleep: Callable[[float], None], first: float) -> Callable[[float], None]:
+    """``sleep`` whose pauses start at ``first`` and double, never longer than the pause asked for."""
+    ramp = [first]
+
+    def ramped_sleep(seconds: float) -> None:
+        pause = min(seconds, ramp[0])
+        ramp[0] *= 2
+        sleep(pause)
+    return ramped_sleep
 
 
 def content_path(path: str) -> str:
@@ -211,16 +222,23 @@ class BuddySandboxCommandsClient:
 
     def run(self, workspace: str, sandbox_id: str, command: str, runtime: str = "BASH",
             wait_timeout: float = 600, poll_interval: float = 2.0,
-            sleep: Callable[[float], None] = time.sleep) -> CommandResult:
-        """Start a command, wait for its end, read its output; ``ended`` false when time ran out."""
+            sleep: Callable[[float], None] = time.sleep, first_poll: Optional[float] = None) -> CommandResult:
+        """Start a command, wait for its end, read its output; ``ended`` false when time ran out.
+
+        ``first_poll`` starts the pauses shorter than the wait loop's own first one (the connection
+        plugin's steps mostly last milliseconds); they double until they meet the loop's.
+        """
         deadline = Deadline(wait_timeout)
+        if first_poll is not None:
+            sleep = _ramped(sleep, first_poll)
         record = self.start_command(workspace, sandbox_id, command, runtime)
         command_id = record.get("id")
         if not command_id:
             raise OpsflowError("the sandbox accepted the command but its answer carries no command id")
-        record, ended = wait_until(lambda: self.get_command(workspace, sandbox_id, command_id),
-                                   lambda item: item.get("status") in ENDED_STATUSES, deadline, poll_interval,
-                                   current=record, sleep=sleep)
+        # A short command has often ended by the time its POST is answered: read once at once, then poll.
+        is_done = lambda item: item.get("status") in ENDED_STATUSES  # noqa: E731
+        record, ended = wait_until(lambda: self.get_command(workspace, sandbox_id, command_id), is_done, deadline,
+                                   poll_interval, current=record if is_done(record) else NOT_READ, sleep=sleep)
         if not ended:
             return CommandResult(record, False)
         stdout, stderr = self.command_output(workspace, sandbox_id, command_id)

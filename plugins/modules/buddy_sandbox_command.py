@@ -91,7 +91,7 @@ notes:
     even when the command printed none. Output that is not UTF-8 text arrives with replacement characters;
     move binary data with the content API (the P(opsflow.pipelines.buddy_sandbox#connection) connection's
     C(fetch)).
-  - Requests made: one or two to find the sandbox, one per O(creates) / O(removes), then one to start the
+  - Requests made are one or two to find the sandbox, one per O(creates) / O(removes), then one to start the
     command, one per status read while it runs, and one for its output.
   - The command is sent once. If the answer to that request is lost, the task fails saying so instead of
     sending it again, since the command may already run.
