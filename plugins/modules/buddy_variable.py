@@ -15,7 +15,7 @@ description:
   - Keeps one environment variable of a Buddy.works workspace as the task describes it, idempotently.
   - A variable lives in one scope, given by the scope options; at most one scope, the deepest one named. No scope
     option means the workspace; O(project_name) alone a project; O(project_name) with O(pipeline_id) a pipeline;
-    O(action_id) with its pipeline an action. The same key can exist in several scopes: each is another variable.
+    O(action_id) with its pipeline an action. The same key can exist in several scopes, each being another variable.
   - The variable is found by O(key) among the scope's variables (one request). A missing variable is created. An
     existing one is compared with the task on the options the task sets, and only those; when something differs,
     one C(PATCH) sends the differing fields. When nothing differs nothing is written and the task reports
@@ -24,7 +24,7 @@ description:
     ciphertext; it is sent when the variable is created, and on an existing variable only with
     O(update_value=always) (or when O(encrypted) itself changes).
   - A key or scope change is a new variable. Set O(previous_key) and/or O(previous_scope) to the key and scope the
-    variable had: the new one is created, then the old one deleted, in one task that shows both in the diff.
+    variable had; the new one is created, then the old one deleted, in one task that shows both in the diff.
 author:
   - opsflow maintainers (@opsflow)
 extends_documentation_fragment:
@@ -42,7 +42,7 @@ attributes:
     support: full
     details:
       - C(before) and C(after) hold the key, the scope, the type and the fields the task sets. The value shows only
-        as a mark, never in clear: V(********) when it stays, V(******** (changed\)) when a plain value differs,
+        as a mark, never in clear; V(********) when it stays, V(******** (changed\)) when a plain value differs,
         V(******** (sent\)) when an encrypted value is sent.
       - For a new variable C(before) is empty (or, with O(previous_key) / O(previous_scope), the variable it
         replaces); for a removed one C(after) is empty.
@@ -68,13 +68,13 @@ options:
     type: str
   pipeline_id:
     description:
-      - The numerical ID of a pipeline of O(project_name): the variable is the pipeline's.
+      - The numerical ID of a pipeline of O(project_name), whose variable this is then.
       - With O(action_id), the pipeline of the action (the variable is then the action's).
     type: int
   action_id:
     description:
-      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) are needed too): the
-        variable is the action's.
+      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) are needed too), whose
+        variable this is then.
       - Before an action variable is created, the action is checked to belong to that pipeline.
     type: int
   key:
@@ -149,7 +149,7 @@ options:
   previous_key:
     description:
       - The key the variable had before, to rename it. The variable under the old key (in O(previous_scope), else
-        in the task's scope) is replaced: the new one is created, then the old one deleted.
+        in the task's scope) is replaced; the new one is created, then the old one deleted.
       - The new variable takes the old one's settings the task leaves out, and its value when it is not encrypted.
       - Once the old variable is gone, the task works as without this option.
     type: str

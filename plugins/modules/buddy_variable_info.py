@@ -40,12 +40,12 @@ options:
     type: str
   pipeline_id:
     description:
-      - The numerical ID of a pipeline of O(project_name): its variables are listed; with O(action_id), the pipeline
-        of the action.
+      - The numerical ID of a pipeline of O(project_name), whose variables are listed; with O(action_id), the
+        pipeline of the action.
     type: int
   action_id:
     description:
-      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) are needed too): its
+      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) are needed too), whose
         variables are listed.
     type: int
   key:
