@@ -18,7 +18,26 @@ State layout (``state.data``)::
 
     executions: {"<id>": {id, status, ..., action_executions: [...], _ws, _project, _pipeline_id,
                           _actions: [copies], _phase, _t, _current, _failed, _warning, ...}}
+    execution_settings: {action_execution_id_in, log_page_cap, list_order}
     _secrets: {executions: {"<id>": {<key>: <plain value of an encrypted run variable>}}}
+
+Following the public record (facts-v2 D): an action execution's log is never part of the run;
+it is read from ``GET .../executions/{id}/action_executions/{aeid}/logs?offset=&limit=``
+(``{offset, element_count, total_element_count, logs[]}``). A ``WAIT_FOR_APPLY`` action (or a
+seeded action with ``emulator_waits_for: WAITING_FOR_...``) makes the run and the action wait in
+that status until ``PATCH {"operation": "APPLY"}`` (``APPLY_VARIABLES`` / ``SET_VARIABLES`` /
+``APPROVE_VT`` for the other waiting states), optionally with ``approve_action_id`` (the action
+execution id or the action id). ``RETRY`` on a FAILED or TERMINATED run runs its failed,
+terminated and not executed actions again, each as the pipeline defines it now.
+
+Switches (seed ``execution_settings``), for what the record leaves open:
+
+- ``action_execution_id_in``: where an action execution carries its id: ``field`` (default, the
+  2026 docs' ``action_execution_id``, plus ``url`` and ``html_url``), ``url`` (only in ``url``,
+  ``.../action_executions/{aeid}``) or ``html_url`` (only as ``?actionExecutionId=`` in ``html_url``).
+- ``log_page_cap``: the most log lines one logs page holds (default 1000, the documented maximum of
+  ``limit``); lower makes a client page.
+- ``list_order``: ``newest_first`` (default, as the documented example) or ``oldest_first``.
 """
 
 from __future__ import annotations
@@ -37,7 +56,23 @@ from .core import ApiError, Emulator, HandlerResult, Request, State
 EXECUTIONS = buddy.PIPELINE + r"/executions"
 EXECUTION = EXECUTIONS + r"/(?P<execution_id>%s)" % buddy.SEG
 
+ACTION_EXECUTIONS = EXECUTION + r"/action_executions"
+ACTION_EXECUTION = ACTION_EXECUTIONS + r"/(?P<aeid>%s)" % buddy.SEG
+ACTION_LOGS = ACTION_EXECUTION + r"/logs"
+
 FINISHED = ("SUCCESSFUL", "FAILED", "TERMINATED", "NOT_EXECUTED", "SKIPPED")
+# A waiting state -> the PATCH operations that end it.
+WAITING = {
+    "WAITING_FOR_APPLY": ("APPLY",),
+    "WAITING_FOR_VARIABLES": ("APPLY_VARIABLES", "SET_VARIABLES"),
+    "WAITING_FOR_SETTABLE_VARIABLES": ("SET_VARIABLES", "APPLY_VARIABLES"),
+    "WAITING_FOR_VT_SESSION": ("APPROVE_VT",),
+}
+OPERATIONS = ("CANCEL", "RETRY", "APPLY", "APPLY_VARIABLES", "SET_VARIABLES", "RUN_DELAYED", "APPROVE_VT")
+DEFAULT_SETTINGS: Dict[str, Any] = {"action_execution_id_in": "field", "log_page_cap": 1000, "list_order": "newest_first"}
+SETTING_CHOICES = {"action_execution_id_in": ("field", "url", "html_url"), "list_order": ("newest_first", "oldest_first")}
+LOG_LIMIT_DEFAULT = 100
+LOG_LIMIT_MAX = 1000
 PRIORITIES = ("LOW", "NORMAL", "HIGH")
 RUN_FIELDS = ("to_revision", "branch", "tag", "pull_request", "comment", "refresh", "clear_cache", "priority",
               "variables", "actions_to_run", "delay_until")
@@ -65,6 +100,24 @@ class ActionFailed(Exception):
 
 def executions(state: State) -> Dict[str, Dict[str, Any]]:
     return state.data.setdefault("executions", {})
+
+
+def run_switches(state: State) -> Dict[str, Any]:
+    return state.data.setdefault("execution_settings", dict(DEFAULT_SETTINGS))
+
+
+def seed_switches(state: State, value: Any) -> None:
+    """Seed ``execution_settings`` (see the module docstring)."""
+    if not isinstance(value, dict):
+        raise _bad("seed: execution_settings must be an object")
+    for name, choice in value.items():
+        if name == "log_page_cap":
+            if isinstance(choice, bool) or not isinstance(choice, int) or choice < 1:
+                raise _bad("seed: execution_settings.log_page_cap must be a positive integer")
+        elif name not in SETTING_CHOICES or choice not in SETTING_CHOICES[name]:
+            raise _bad("seed: execution_settings.%s must be one of %s" % (
+                name, ", ".join(SETTING_CHOICES.get(name, ("log_page_cap",) + tuple(SETTING_CHOICES)))))
+        run_switches(state)[name] = choice
 
 
 def fake_sha(seed: str) -> str:
@@ -189,7 +242,8 @@ def create_run(state: State, ws: str, project: str, pipeline: Dict[str, Any], bo
 
 def _action_execution(run_id: int, action: Dict[str, Any]) -> Dict[str, Any]:
     return {
-        "action_execution_id": buddy.short_id("action-execution:%d:%d" % (run_id, action["id"])),
+        "action_execution_id": hashlib.sha1(  # nosec - a made-up 24-hex id, not security
+            ("action-execution:%d:%d" % (run_id, action["id"])).encode("utf-8")).hexdigest()[:24],
         "status": "INITIAL",
         "progress": 0,
         "start_date": None,
@@ -246,7 +300,7 @@ def advance_run(state: State, record: Dict[str, Any], now: float) -> None:
             if not _start_next(state, record):
                 return
             continue
-        if now < current["ends_at"]:
+        if current.get("waiting") or now < current["ends_at"]:
             return
         _finish_step(state, record, current)
 
@@ -318,10 +372,25 @@ def _previous_failed(state: State, record: Dict[str, Any]) -> bool:
     return max(earlier, key=lambda other: other["id"])["status"] == "FAILED"
 
 
+def waits_for(action: Dict[str, Any]) -> Optional[str]:
+    """The waiting state an action puts its run in: WAIT_FOR_APPLY, or a seeded ``emulator_waits_for``."""
+    if action.get("emulator_waits_for") in WAITING:
+        return action["emulator_waits_for"]
+    return "WAITING_FOR_APPLY" if action.get("type") == "WAIT_FOR_APPLY" else None
+
+
 def _start_step(state: State, record: Dict[str, Any], action: Dict[str, Any], entry: Dict[str, Any], t: float) -> None:
     sbx.advance(state, t)
-    entry["status"] = "INPROGRESS"
     entry["start_date"] = iso(t)
+    waiting = waits_for(action)
+    if waiting:
+        entry["status"] = record["status"] = waiting
+        entry["log"].append("Waiting (%s)%s" % (waiting, ": %s" % expand(action["comment"], record, state)
+                                                if action.get("comment") else ""))
+        record["_current"] = {"index": record["_actions"].index(action), "ends_at": t, "failure": None,
+                              "waiting": waiting}
+        return
+    entry["status"] = "INPROGRESS"
     try:
         duration, lines = perform(state, record, action, t)
         failure = None
@@ -337,6 +406,8 @@ def _finish_step(state: State, record: Dict[str, Any], current: Dict[str, Any]) 
     action = record["_actions"][current["index"]]
     entry = record["action_executions"][current["index"]]
     at = current["ends_at"]
+    if record["status"] in WAITING:
+        record["status"] = "INPROGRESS"
     entry["finish_date"] = iso(at)
     entry["progress"] = 100
     if current["failure"]:
@@ -421,6 +492,51 @@ def cancel_run(state: State, record: Dict[str, Any], now: float) -> None:
             _settle(entry, "NOT_EXECUTED", now, "Not executed: the run was cancelled.")
     _finish_run(state, record, now, "TERMINATED")
     sbx.advance(state, now)
+
+
+# --- approving and retrying ----------------------------------------------------------------------------
+
+
+def apply_run(state: State, record: Dict[str, Any], operation: str, body: Dict[str, Any], now: float) -> None:
+    """APPLY (and the variables / VT operations): the waiting action succeeds and the run goes on."""
+    current = record["_current"]
+    waiting = current.get("waiting") if current else None
+    if waiting is None or operation not in WAITING[waiting]:
+        raise _bad("The execution is not waiting for %s (status %s)" % (operation, record["status"]))
+    entry = record["action_executions"][current["index"]]
+    wanted = body.get("approve_action_id")
+    if wanted is not None and str(wanted) not in (entry["action_execution_id"], str(entry["action"]["id"])):
+        raise _bad("Action execution '%s' is not waiting for approval" % wanted)
+    for item in body.get("variables") or []:
+        if not isinstance(item, dict) or not item.get("key"):
+            raise _bad("Field 'variables[].key' is required")
+    entry["log"].append("Approved (%s)." % operation)
+    del current["waiting"]
+    current["ends_at"] = now
+    record["status"] = "INPROGRESS"
+    advance_run(state, record, now)
+
+
+def retry_run(state: State, record: Dict[str, Any], now: float) -> None:
+    """RETRY: the failed, terminated and not executed actions run again, as the pipeline defines them now."""
+    if record["status"] not in ("FAILED", "TERMINATED"):
+        raise _bad("Only a failed or terminated execution can be retried (status %s)" % record["status"])
+    try:
+        pipeline = buddy.get_pipeline(state, record["_ws"], record["_project"], str(record["_pipeline_id"]))
+        current = dict((action["id"], action) for action in pipeline.get("actions", []))
+    except ApiError:
+        current = {}
+    for index, (action, entry) in enumerate(_entries(record)):
+        if entry["status"] in ("FAILED", "TERMINATED", "NOT_EXECUTED") or _section(action) != "main":
+            if action["id"] in current:
+                record["_actions"][index] = copy.deepcopy(current[action["id"]])
+            entry.update(status="INITIAL", progress=0, finish_date=None)
+            entry.pop("error_message", None)
+            entry["log"].append("--- Retried ---")
+    record.update(status="INPROGRESS", finish_date=None, _finished_at=None, _phase="main", _t=now, _current=None,
+                  _failed=False, _warning=False, _closing_failed=False)
+    record["_retries"] = record.get("_retries", 0) + 1
+    advance_run(state, record, now)
 
 
 # --- what actions do ------------------------------------------------------------------------------------
@@ -629,9 +745,17 @@ def view(state: State, base: str, record: Dict[str, Any]) -> Dict[str, Any]:
     for key, value in record.items():
         if not key.startswith("_") and (value is not None or key in ("start_date", "finish_date")):
             result[key] = copy.deepcopy(value)
+    shape = run_switches(state)["action_execution_id_in"]
     for entry in result["action_executions"]:
+        entry.pop("log", None)  # logs come from the logs endpoint only
         entry["action"]["url"] = action_url(pipeline_url, entry["action"]["id"])
         entry["action"]["html_url"] = "%s/action/%d/edit" % (html_base, entry["action"]["id"])
+        aeid = entry.pop("action_execution_id")
+        if shape != "html_url":
+            entry["url"] = "%s/action_executions/%s" % (result["url"], aeid)
+        entry["html_url"] = "%s?actionExecutionId=%s" % (result["html_url"], aeid)
+        if shape == "field":
+            entry["action_execution_id"] = aeid
     try:
         pipeline = buddy.get_pipeline(state, ws, project, str(pipeline_id))
         result["pipeline"] = buddy.pipeline_short_view(base, ws, project, pipeline)
@@ -671,7 +795,7 @@ def list_runs(state: State, request: Request) -> HandlerResult:
     page, per_page = buddy.page_params(state, request)
     runs = sorted((record for record in executions(state).values()
                    if (record["_ws"], record["_project"], record["_pipeline_id"]) == (ws, project, pipeline["id"])),
-                  key=lambda record: -record["id"])
+                  key=lambda record: -record["id"] if run_switches(state)["list_order"] == "newest_first" else record["id"])
     chunk = buddy.page_of(runs, page, per_page)
     return 200, {
         "url": buddy.pipeline_url(request.base_url, ws, project, pipeline["id"]) + "/executions",
@@ -692,14 +816,60 @@ def get_run(state: State, request: Request) -> HandlerResult:
 def change_run(state: State, request: Request) -> HandlerResult:
     now = state.now()
     record = _find_run(state, request)
-    operation = request.json_object().get("operation")
+    body = request.json_object()
+    operation = body.get("operation")
+    if operation not in OPERATIONS:
+        raise _bad("Field 'operation' must be one of %s" % ", ".join(OPERATIONS))
+    advance(state, now)
     if operation == "CANCEL":
         cancel_run(state, record, now)
-    elif operation in ("RETRY", "APPLY"):
-        raise _bad("Operation %s is not supported by the emulator" % operation)
+    elif operation == "RETRY":
+        retry_run(state, record, now)
+    elif operation == "RUN_DELAYED":
+        raise _bad("Operation RUN_DELAYED is not supported by the emulator")
     else:
-        raise _bad("Field 'operation' must be one of CANCEL, RETRY, APPLY")
+        apply_run(state, record, operation, body, now)
     return 200, view(state, request.base_url, record), {}
+
+
+def _find_action_execution(state: State, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    record = _find_run(state, request)
+    for entry in record["action_executions"]:
+        if entry["action_execution_id"] == request.params["aeid"]:
+            return record, entry
+    raise ApiError(404, "Action execution not found: %s" % request.params["aeid"])
+
+
+def get_action_execution(state: State, request: Request) -> HandlerResult:
+    """The 2026 details view: no ``log`` (that is the logs endpoint's)."""
+    state.now()
+    record, entry = _find_action_execution(state, request)
+    result = {key: copy.deepcopy(value) for key, value in entry.items() if key != "log"}
+    result["url"] = "%s/executions/%d/action_executions/%s" % (
+        buddy.pipeline_url(request.base_url, record["_ws"], record["_project"], record["_pipeline_id"]),
+        record["id"], entry["action_execution_id"])
+    return 200, result, {}
+
+
+def get_action_logs(state: State, request: Request) -> HandlerResult:
+    """One page of an action execution's log: ``offset`` (0-based line), ``limit`` (default 100, max 1000)."""
+    state.now()
+    record, entry = _find_action_execution(state, request)
+    offset = request.query_int("offset", 0)
+    limit = request.query_int("limit", LOG_LIMIT_DEFAULT)
+    if offset < 0:
+        raise _bad("Query parameter 'offset' must be 0 or more")
+    if limit < 1 or limit > LOG_LIMIT_MAX:
+        raise _bad("Query parameter 'limit' must be between 1 and %d" % LOG_LIMIT_MAX)
+    limit = min(limit, run_switches(state)["log_page_cap"])
+    lines = entry["log"][offset:offset + limit]
+    url = "%s/executions/%d/action_executions/%s/logs" % (
+        buddy.pipeline_url(request.base_url, record["_ws"], record["_project"], record["_pipeline_id"]),
+        record["id"], entry["action_execution_id"])
+    return 200, {"url": url, "html_url": "%s?actionExecutionId=%s" % (
+        view(state, request.base_url, record)["html_url"], entry["action_execution_id"]),
+        "offset": offset, "element_count": len(lines), "total_element_count": len(entry["log"]),
+        "logs": list(lines)}, {}
 
 
 ROUTES = (
@@ -707,14 +877,18 @@ ROUTES = (
     ("POST", EXECUTIONS, run_pipeline),
     ("GET", EXECUTION, get_run),
     ("PATCH", EXECUTION, change_run),
+    ("GET", ACTION_EXECUTION, get_action_execution),
+    ("GET", ACTION_LOGS, get_action_logs),
 )
 
 
 def init_state(state: State) -> None:
     state.data["executions"] = {}
+    state.data["execution_settings"] = dict(DEFAULT_SETTINGS)
 
 
 def register(app: Emulator) -> None:
     app.add_state_init(init_state)
+    app.add_seed_handler("execution_settings", seed_switches)
     app.state.add_advancer(advance)
     app.add_routes(ROUTES)

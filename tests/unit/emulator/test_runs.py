@@ -403,7 +403,7 @@ def test_cancel_over_http(api, control):
     assert cancelled["action_executions"][0]["status"] == "TERMINATED"
     status, _headers, body = api.patch(path, {"operation": "CANCEL"})
     assert status == 400 and "already finished" in body["errors"][0]["message"]
-    status, _headers, body = api.patch(path, {"operation": "RETRY"})
+    status, _headers, body = api.patch(path, {"operation": "RUN_DELAYED"})
     assert status == 400 and "not supported" in body["errors"][0]["message"]
 
 
