@@ -375,4 +375,3 @@ def variable_info(client: Client, params: Mapping[str, Any]) -> Dict[str, Any]:
     check_action_scope(client, params["workspace"], scope)
     found = client.variables.find_variables(params["workspace"], scope, params.get("key"))
     return dict(changed=False, variables=[info_view(variable) for variable in found])
-

@@ -72,8 +72,8 @@ def test_switches_filter_spelling_and_inherited_lists(control, api):
     seed(control, *SCOPED, list_filters="go", scoped_list="inherited")
     # The docs' spelling is not read: the workspace's list comes back.
     assert keys(api.get(VARIABLES + "?pipeline_id=1")[2]) == [("K", "ws")]
-    assert sorted(keys(api.get(VARIABLES + "?pipelineId=1")[2])) == [("K", "pipeline"), ("K", "project"),
-                                                                      ("K", "ws")]
+    inherited = sorted(keys(api.get(VARIABLES + "?pipelineId=1")[2]))
+    assert inherited == [("K", "pipeline"), ("K", "project"), ("K", "ws")]
     control.seed({"variable_settings": {"list_filters": "docs", "scoped_list": "exact"}})
     assert keys(api.get(VARIABLES + "?projectName=website")[2]) == [("K", "ws")]
     assert keys(api.get(VARIABLES + "?project_name=website")[2]) == [("K", "project")]

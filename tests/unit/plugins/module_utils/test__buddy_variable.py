@@ -119,8 +119,8 @@ def test_create_sends_the_scope_object_and_defaults_the_type():
                                           "description": "d", "project": {"name": "p"}})]
     assert result["changed"] is True
     assert result["variable"]["value"] == "********"
-    assert result["diff"] == {"before": {}, "after": {"key": "K", "scope": "project p", "type": "VAR",
-                                                       "encrypted": True, "description": "d", "value": "********"}}
+    assert result["diff"] == {"before": {}, "after": {
+        "key": "K", "scope": "project p", "type": "VAR", "encrypted": True, "description": "d", "value": "********"}}
     assert SECRET not in json.dumps(result) and CIPHER not in json.dumps(result)
 
 

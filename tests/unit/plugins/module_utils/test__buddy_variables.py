@@ -118,8 +118,8 @@ def test_create_posts_once_and_takes_200_or_201(status):
 
 def test_create_that_may_have_reached_the_server_is_looked_up_not_repeated():
     client, session, warnings = make_client(dropped_after_send(), listing(WORKSPACE_VAR, PROJECT_VAR))
-    added = client.create_variable("acme", VariableScope("website"), {"key": "K", "value": "p",
-                                                                       "project": {"name": "website"}})
+    payload = {"key": "K", "value": "p", "project": {"name": "website"}}
+    added = client.create_variable("acme", VariableScope("website"), payload)
     assert added == PROJECT_VAR
     assert request_paths(session) == [("POST", "/workspaces/acme/variables"), ("GET", "/workspaces/acme/variables")]
     assert session.calls[1][2]["params"] == {"project_name": "website", "projectName": "website"}
