@@ -22,6 +22,13 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import V
 TRIGGER_TIMES = ("ON_EVERY_EXECUTION", "ON_SUCCESS", "ON_FAILURE", "ON_BACK_TO_SUCCESS", "ON_WARNING",
                  "ON_WAIT_FOR_APPROVE", "ON_TERMINATE")
 RUN_NEXT = ("WAIT_ON_SUCCESS", "IN_SOFT_PARALLEL", "IN_HARD_PARALLEL")
+# Every trigger condition a public source names (Go SDK / Terraform provider, and the 2026 API docs' additions).
+TRIGGER_CONDITIONS = ("ON_CHANGE", "ON_CHANGE_AT_PATH", "VAR_IS", "VAR_IS_NOT", "VAR_CONTAINS", "VAR_NOT_CONTAINS",
+                      "VAR_LESS_THAN", "VAR_LESS_THAN_OR_EQUAL", "VAR_GREATER_THAN", "VAR_GREATER_THAN_OR_EQUAL",
+                      "DATETIME", "DAY", "HOUR", "SUCCESS_PIPELINE", "TRIGGERING_USER_IS", "TRIGGERING_USER_IS_NOT",
+                      "TRIGGERING_USER_IS_IN_GROUP", "TRIGGERING_USER_IS_NOT_IN_GROUP", "OR")
+# Options that count something (seconds, retries): never below 0.
+NON_NEGATIVE_FIELDS = ("timeout", "retry_count", "retry_interval")
 
 _PERMISSION_ENTRY = {
     "id": option("int", "The user's or group's ID.", required=True),
@@ -76,6 +83,41 @@ COMMON_FIELDS = {
             "groups": option("list", "Access of groups.", elements="dict", suboptions=_PERMISSION_ENTRY),
         }),
 }
+
+
+def check_common_values(fields: Mapping[str, Any]) -> None:
+    """Value rules of the common fields the argument spec can't express, checked before any request.
+
+    Counts and durations are never negative; every trigger condition is one a
+    public source names; each variable has a key, and no key twice.
+    """
+    problems = []
+    options = []
+    negative = [name for name in NON_NEGATIVE_FIELDS
+                if isinstance(fields.get(name), int) and not isinstance(fields.get(name), bool) and fields[name] < 0]
+    if negative:
+        problems.append("%s may not be negative (got %s)" % (
+            ", ".join(negative), ", ".join(str(fields[name]) for name in negative)))
+        options.extend(negative)
+    conditions = fields.get("trigger_conditions") or []
+    unknown = [item.get("trigger_condition") for item in conditions
+               if isinstance(item, Mapping) and item.get("trigger_condition") not in TRIGGER_CONDITIONS]
+    if unknown:
+        problems.append("trigger_conditions[].trigger_condition %s unknown (%s); known: %s" % (
+            "is" if len(unknown) == 1 else "are", ", ".join(repr(value) for value in unknown),
+            ", ".join(TRIGGER_CONDITIONS)))
+        options.append("trigger_conditions")
+    keys = [item.get("key") for item in fields.get("variables") or [] if isinstance(item, Mapping)]
+    blank = [key for key in keys if not isinstance(key, str) or not key.strip()]
+    twice = sorted(set(key for key in keys if isinstance(key, str) and key.strip() and keys.count(key) > 1))
+    if blank:
+        problems.append("variables[].key may not be empty")
+    if twice:
+        problems.append("variables holds the key%s %s more than once" % ("" if len(twice) == 1 else "s", ", ".join(twice)))
+    if blank or twice:
+        options.append("variables")
+    if problems:
+        raise ValidationError("; ".join(problems), options=options)
 
 
 def check_first_failure(trigger_time: Optional[str], fields: Mapping[str, Any]) -> None:

@@ -32,10 +32,15 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _action_types as registry
-from ansible_collections.opsflow.pipelines.plugins.module_utils._action_common import COMMON_FIELDS, check_first_failure
+from ansible_collections.opsflow.pipelines.plugins.module_utils._action_common import (
+    COMMON_FIELDS,
+    check_common_values,
+    check_first_failure,
+)
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import (
     compared_view,
@@ -127,6 +132,32 @@ INFO_MUTUALLY_EXCLUSIVE = [("action_id", "name")]
 # Validation: everything that can be checked before the first request
 # ---------------------------------------------------------------------------
 
+# Buddy's action types are upper-case words joined by "_" (BUILD, SANDBOX_CREATE, ...).
+_TYPE_WORDS = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def checked_name(name: Optional[str]) -> Optional[str]:
+    """The action's name; one that is empty or only white space fails (it can't name an action)."""
+    if name is not None and not name.strip():
+        raise ValidationError("name may not be empty or only white space, got %r" % name, options=["name"])
+    return name
+
+
+def normalised_type(action_type: Optional[str]) -> Optional[str]:
+    """The type in the API's spelling: ``blackfire_python`` becomes ``BLACKFIRE_PYTHON``.
+
+    Without this a lower-case modelled type would skip the type's own checks
+    and never match the server's upper-case type. Anything that is no type
+    name (empty, white space, other characters) fails.
+    """
+    if action_type is None:
+        return None
+    if not _TYPE_WORDS.match(action_type.strip()):
+        raise ValidationError("type must be an action type such as BUILD or SANDBOX_CREATE (letters, digits and _), "
+                              "got %r" % action_type, options=["type"])
+    return action_type.strip().upper()
+
+
 class ActionRequest:
     """One action as a task describes it, validated and turned into API fields.
 
@@ -139,8 +170,8 @@ class ActionRequest:
     def __init__(self, params: Mapping[str, Any], other_options: Sequence[str] = ()) -> None:
         self.state: str = params.get("state") or "present"
         self.action_id: Optional[int] = params.get("action_id")
-        self.name: Optional[str] = params.get("name")
-        self.type: Optional[str] = params.get("type")
+        self.name: Optional[str] = checked_name(params.get("name"))
+        self.type: Optional[str] = normalised_type(params.get("type"))
         self.after_action_id: Optional[int] = params.get("after_action_id")
         self.recreate: bool = bool(params.get("recreate"))
         self.update_password: str = params.get("update_password") or "on_create"
@@ -198,6 +229,7 @@ class ActionRequest:
         self.fields.update(copy.deepcopy(dict(free)))
 
     def _validate(self) -> None:
+        check_common_values(self.fields)
         if self.after_action_id is not None and self.after_action_id == self.action_id:
             raise ValidationError("after_action_id can't be the action's own id (%s)" % self.action_id)
         if self.type is not None:
@@ -219,13 +251,36 @@ class ActionRequest:
 # Look-up
 # ---------------------------------------------------------------------------
 
+def named(actions: Sequence[Dict[str, Any]], name: Optional[str]) -> List[Dict[str, Any]]:
+    """The actions called ``name``, in pipeline order."""
+    return [action for action in actions if action.get("name") == name]
+
+
+def _id_order(action: Mapping[str, Any]) -> Tuple[int, Any]:
+    action_id = action.get("id")
+    return (0, action_id) if isinstance(action_id, int) and not isinstance(action_id, bool) else (1, str(action_id))
+
+
+def oldest(actions: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """The action created first: ids are handed out in increasing order (see the API assumptions page)."""
+    return sorted(actions, key=_id_order)[0]
+
+
+def _twins_error(location: PipelineLocation, name: Optional[str], matches: Sequence[Mapping[str, Any]]) -> OpsflowError:
+    ids = [action.get("id") for action in matches]
+    return OpsflowError("pipeline %s holds %d actions named %r (ids %s, types %s); set action_id to say which one"
+                        % (location.pipeline_id, len(matches), name, ", ".join(str(i) for i in ids),
+                           ", ".join(str(action.get("type")) for action in matches)), action_ids=ids)
+
+
 def find_action(client: ActionsClient, location: PipelineLocation, action_id: Optional[int] = None,
                 name: Optional[str] = None, need_list: bool = False
                 ) -> Tuple[Optional[Dict[str, Any]], Optional[List[Dict[str, Any]]]]:
     """The action (or None) and, when it was read, the pipeline's action list.
 
     By id this is one GET, unless the list is needed anyway (to know the
-    action's position); by name the whole paginated list is searched.
+    action's position); by name the whole paginated list is searched, and
+    several actions of that name fail (``settle_twins`` is the way out).
     """
     if action_id is not None and not need_list:
         return client.get_action(location, action_id), None
@@ -233,13 +288,42 @@ def find_action(client: ActionsClient, location: PipelineLocation, action_id: Op
     if action_id is not None:
         matches = [action for action in actions if action.get("id") == action_id]
     else:
-        matches = [action for action in actions if action.get("name") == name]
+        matches = named(actions, name)
     if len(matches) > 1:
-        ids = [action.get("id") for action in matches]
-        raise OpsflowError("pipeline %s holds %d actions named %r (ids %s); set action_id to say which one"
-                           % (location.pipeline_id, len(matches), name, ", ".join(str(i) for i in ids)),
-                           action_ids=ids)
+        raise _twins_error(location, name, matches)
     return (matches[0] if matches else None), actions
+
+
+def settle_twins(client: ActionsClient, location: PipelineLocation, request: "ActionRequest",
+                 matches: Sequence[Dict[str, Any]], check_mode: bool) -> Tuple[Dict[str, Any], List[Any], str]:
+    """Several actions carry the task's name: keep one, delete the others (not in check mode).
+
+    - All of one type (two tasks added the action at the same time): the oldest is kept.
+    - ``recreate: true`` and some of the task's type (a recreate interrupted
+      after its add): the oldest of the task's type is kept, so the recreate ends.
+    - Anything else is ambiguous and fails, naming the ids and types.
+
+    Returns the kept action, the ids deleted and a warning saying what happened.
+    """
+    types = set(str(action.get("type")) for action in matches)
+    if len(types) == 1:
+        keep = oldest(matches)
+        why = "%d actions named %r of type %s were found (as when two tasks add it at the same time)" % (
+            len(matches), request.name, keep.get("type"))
+    elif request.recreate and request.type is not None and request.type in types:
+        keep = oldest([action for action in matches if action.get("type") == request.type])
+        why = ("actions named %r of types %s were found (a recreate that was interrupted after adding the new %s "
+               "action); finishing it" % (request.name, ", ".join(sorted(types)), request.type))
+    else:
+        raise _twins_error(location, request.name, matches)
+    dropped = [action.get("id") for action in matches if action is not keep]
+    if not check_mode:
+        for action_id in dropped:
+            client.delete_action(location, action_id)
+    warning = "%s: kept the oldest, id %s, and %s %s" % (
+        why, keep.get("id"), "would delete" if check_mode else "deleted",
+        ", ".join("id %s" % action_id for action_id in dropped))
+    return keep, dropped, warning
 
 
 # Keys a short list entry carries; an entry with nothing beyond them is not the whole action.
@@ -406,12 +490,26 @@ def _result(changed: bool, action: Optional[Mapping[str, Any]], diff: Optional[D
 
 def ensure_absent(client: ActionsClient, location: PipelineLocation, request: ActionRequest,
                   check_mode: bool, want_diff: bool) -> Dict[str, Any]:
-    found = find_action(client, location, request.action_id, request.name)[0]
-    if found is None:
+    if request.action_id is not None:
+        found = find_action(client, location, request.action_id)[0]
+        matches = [found] if found is not None else []
+    else:
+        matches = named(client.list_actions(location), request.name)
+        if len(set(str(action.get("type")) for action in matches)) > 1:
+            raise _twins_error(location, request.name, matches)
+    if not matches:
         return _result(False, {}, {"before": {}, "after": {}}, want_diff)
     if not check_mode:
-        client.delete_action(location, found["id"])
-    return _result(True, {}, {"before": mask_secrets(found), "after": {}}, want_diff)
+        for action in matches:
+            client.delete_action(location, action["id"])
+    before = mask_secrets(matches[0]) if len(matches) == 1 else [mask_secrets(action) for action in matches]
+    extra: Dict[str, Any] = {}
+    if len(matches) > 1:
+        # Twins of one type (two tasks added the action at once): none of them may stay.
+        extra["warnings"] = ["%d actions named %r of type %s were found; %s all of them (ids %s)" % (
+            len(matches), request.name, matches[0].get("type"), "would delete" if check_mode else "deleted",
+            ", ".join(str(action.get("id")) for action in matches))]
+    return _result(True, {}, {"before": before, "after": {}}, want_diff, **extra)
 
 
 def _add(client: ActionsClient, location: PipelineLocation, request: ActionRequest,
@@ -425,8 +523,42 @@ def _add(client: ActionsClient, location: PipelineLocation, request: ActionReque
     check_first_failure(request.fields.get("trigger_time"), request.fields)
     _check_after_action(actions, request.after_action_id, location)
     payload = request.add_payload(request.after_action_id)
-    action = predicted_new(payload) if check_mode else client.add_action(location, payload)
-    return _result(True, action, add_diff(payload), want_diff)
+    if check_mode:
+        return _result(True, predicted_new(payload), add_diff(payload), want_diff)
+    action = client.add_action(location, payload)
+    action, warnings = _after_add(client, location, request, action)
+    extra = {"warnings": warnings} if warnings else {}
+    return _result(True, action, add_diff(payload), want_diff, **extra)
+
+
+def _after_add(client: ActionsClient, location: PipelineLocation, request: ActionRequest,
+               added: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str]]:
+    """Re-read the pipeline after an add: another task may have added the same name at the same time.
+
+    Both tasks see both actions; the older one stays. The task whose action is
+    the newer deletes its own and brings the older one to what it asked for,
+    so the pipeline ends with one action, whichever task finishes first.
+    """
+    listed = client.list_actions(location)
+    twins = named(listed, request.name)
+    if len(twins) < 2 or added.get("id") is None or not any(action.get("id") == added.get("id") for action in twins):
+        return added, []
+    keep = oldest(twins)
+    if keep.get("id") == added.get("id"):
+        return added, []
+    if any(action.get("type") != request.type for action in twins):
+        raise _twins_error(location, request.name, twins)
+    client.delete_action(location, added["id"])
+    warning = ("another task added an action named %r (id %s) at the same time: kept that one and deleted the one "
+               "this task added (id %s)" % (request.name, keep.get("id"), added.get("id")))
+    listed = [action for action in listed if action.get("id") != added.get("id")]
+    found = complete_entry(client, location, keep, list(without_write_only(request.fields)))
+    if found is None:
+        raise OpsflowError("%s, but the kept action is gone now; run the task again" % warning)
+    payload, _predicted, _keys = plan_update(request, found, listed)
+    if payload:
+        found = client.edit_action(location, found["id"], payload)
+    return found, [warning]
 
 
 def _recreate(client: ActionsClient, location: PipelineLocation, request: ActionRequest, found: Dict[str, Any],
@@ -457,9 +589,29 @@ def _recreate(client: ActionsClient, location: PipelineLocation, request: Action
 
 def ensure_present(client: ActionsClient, location: PipelineLocation, request: ActionRequest,
                    check_mode: bool, want_diff: bool) -> Dict[str, Any]:
-    need_list = request.after_action_id is not None
-    found, actions = find_action(client, location, request.action_id,
-                                 None if request.action_id is not None else request.name, need_list)
+    dropped: List[Any] = []
+    warnings: List[str] = []
+    if request.action_id is None:
+        actions: Optional[List[Dict[str, Any]]] = client.list_actions(location)
+        matches = named(actions or [], request.name)
+        found: Optional[Dict[str, Any]] = matches[0] if matches else None
+        if len(matches) > 1:
+            found, dropped, warning = settle_twins(client, location, request, matches, check_mode)
+            warnings.append(warning)
+            actions = [action for action in actions or [] if action.get("id") not in dropped]
+    else:
+        found, actions = find_action(client, location, request.action_id, None, request.after_action_id is not None)
+    result = _ensure_found(client, location, request, found, actions, check_mode, want_diff)
+    if dropped:
+        result["changed"] = True
+        result["removed_action_ids"] = dropped
+        result["warnings"] = warnings + list(result.get("warnings", []))
+    return result
+
+
+def _ensure_found(client: ActionsClient, location: PipelineLocation, request: ActionRequest,
+                  found: Optional[Dict[str, Any]], actions: Optional[List[Dict[str, Any]]],
+                  check_mode: bool, want_diff: bool) -> Dict[str, Any]:
     if found is not None and actions is not None and request.type in (None, found.get("type")):
         # (An action of another type is replaced or refused whole: its entry is enough.)
         found = complete_entry(client, location, found, list(without_write_only(request.fields)))

@@ -4,16 +4,42 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
-"""Buddy pipeline actions: list, get, add (never twice), edit, delete."""
+"""Buddy pipeline actions: list, get, add (never twice), edit, delete.
+
+Every answer that should carry an action is checked for one: a 2xx with an
+empty or non-JSON body is read back (add: by listing, edit: by id) or fails
+saying what may have happened, never passes for an empty success.
+"""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, TransportError
-from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
+    ApiError,
+    NotFoundError,
+    OpsflowError,
+    TransportError,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Response, Transport
+
+# The page size the official Go SDK asks for (GetList, per_page 30). No source states a larger page the
+# server honours; pages are read until the server shows the list ended (see Transport.paginate).
+ACTIONS_PER_PAGE = 30
+
+
+def action_body(response: Response) -> Optional[Dict[str, Any]]:
+    """The action in an answer, or None when the body is empty, not JSON, or no action (no ``id``)."""
+    body = response.json
+    if isinstance(body, dict) and body.get("id") is not None:
+        return body
+    return None
+
+
+def _describe_body(response: Response) -> str:
+    return "an empty body" if not (response.text or "").strip() else "a body that is no action"
 
 
 class BuddyActionsClient:
@@ -24,29 +50,38 @@ class BuddyActionsClient:
 
     def list_actions(self, location: PipelineLocation) -> List[Dict[str, Any]]:
         """Every action of the pipeline, in pipeline order, across all pages."""
-        return self.transport.paginate(location.actions_path(), "actions", per_page=PER_PAGE)
+        return self.transport.paginate(location.actions_path(), "actions", per_page=ACTIONS_PER_PAGE)
 
     def get_action(self, location: PipelineLocation, action_id: int) -> Optional[Dict[str, Any]]:
-        """The action, or None when the server has no action with that id."""
+        """The action, or None when the server answers 404.
+
+        A 200 without an action in it is no proof the action is gone: that fails (ApiError).
+        """
+        path = location.actions_path(action_id)
         try:
-            return self.transport.request("GET", location.actions_path(action_id)).json
+            response = self.transport.request("GET", path)
         except NotFoundError:
             return None
+        action = action_body(response)
+        if action is None:
+            raise ApiError("GET", path, response.status, "unexpected answer: %s instead of the action; it was not"
+                           " taken as 'no such action'" % _describe_body(response))
+        return action
 
     def add_action(self, location: PipelineLocation, payload: Dict[str, Any],
                    exclude_ids: Sequence[int] = ()) -> Dict[str, Any]:
         """POST a new action without ever adding it twice.
 
         When the POST may have reached the server (timeout, dropped connection,
-        gateway error), the pipeline is searched for an action of that name and
-        type that was not there before (``exclude_ids``); only when none is
-        found is the POST sent again.
+        gateway error, or a 2xx without the action in its body), the pipeline
+        is searched for an action of that name and type that was not there
+        before (``exclude_ids``); only a POST that certainly failed is sent again.
         """
         path = location.actions_path()
         attempt = 0
         while True:
             try:
-                return self.transport.request("POST", path, body=payload, expected=(200, 201)).json
+                response = self.transport.request("POST", path, body=payload, expected=(200, 201))
             except TransportError as error:
                 if not error.may_have_committed:
                     raise
@@ -61,6 +96,24 @@ class BuddyActionsClient:
                 attempt += 1
                 self.transport.wait_before_retry("POST", path, attempt,
                                                  error.reason + "; the action was not added", None)
+                continue
+            action = action_body(response)
+            if action is not None:
+                return action
+            return self._read_back_added(location, payload, exclude_ids, path, response)
+
+    def _read_back_added(self, location: PipelineLocation, payload: Dict[str, Any], exclude_ids: Sequence[int],
+                         path: str, response: Response) -> Dict[str, Any]:
+        """A 2xx to the POST with no action in it: the action was most likely added; find it."""
+        added = self._find_added(location, payload, exclude_ids)
+        if added is None:
+            raise OpsflowError("POST %s answered HTTP %s with %s, and no new action named %r is in the pipeline; "
+                               "it may still appear: check the pipeline before running the task again"
+                               % (path, response.status, _describe_body(response), payload.get("name")),
+                               changed=True)
+        self.transport.warn("POST %s answered HTTP %s with %s; read the added action back (id %s)"
+                            % (path, response.status, _describe_body(response), added.get("id")))
+        return added
 
     def _find_added(self, location: PipelineLocation, payload: Dict[str, Any],
                     exclude_ids: Sequence[int]) -> Optional[Dict[str, Any]]:
@@ -71,7 +124,25 @@ class BuddyActionsClient:
         return None
 
     def edit_action(self, location: PipelineLocation, action_id: int, payload: Dict[str, Any]) -> Dict[str, Any]:
-        return self.transport.request("PATCH", location.actions_path(action_id), body=payload).json
+        """PATCH; a 2xx without the action in its body is read back by id (or fails saying it may have changed)."""
+        path = location.actions_path(action_id)
+        response = self.transport.request("PATCH", path, body=payload)
+        action = action_body(response)
+        if action is not None:
+            return action
+        try:
+            action = self.get_action(location, action_id)
+        except OpsflowError as error:
+            action, reason = None, error.message
+        else:
+            reason = "the action is gone" if action is None else ""
+        if action is None:
+            raise OpsflowError("PATCH %s answered HTTP %s with %s, and reading the action back failed (%s); the "
+                               "change may have been made" % (path, response.status, _describe_body(response), reason),
+                               changed=True)
+        self.transport.warn("PATCH %s answered HTTP %s with %s; read the action back"
+                            % (path, response.status, _describe_body(response)))
+        return action
 
     def delete_action(self, location: PipelineLocation, action_id: int) -> None:
         """DELETE; an action already gone (say, after a retried DELETE) counts as deleted."""

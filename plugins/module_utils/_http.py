@@ -19,9 +19,10 @@ __metaclass__ = type
 
 import email.utils
 import json
-import os
+import math
 import random
 import re
+import ssl
 import time
 import traceback
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
@@ -35,6 +36,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     api_error_for,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import redact_userinfo
+from ansible_collections.opsflow.pipelines.plugins.module_utils._version import COLLECTION_VERSION
 
 REQUESTS_IMPORT_ERROR: Optional[str]
 try:
@@ -57,36 +59,12 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 
 
-def collection_version(root: Optional[str] = None) -> Optional[str]:
-    """The collection's version, read where it is written: MANIFEST.json of an installed
-    collection, else galaxy.yml of a checkout, both next to ``plugins/``.
-
-    None when neither is there, as in a module shipped to a host inside an AnsiballZ
-    payload, which carries Python files only.
-    """
-    if root is None:
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    try:
-        with open(os.path.join(root, "MANIFEST.json")) as manifest:
-            version = json.load(manifest)["collection_info"]["version"]
-        return str(version) if version else None
-    except (IOError, OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        with open(os.path.join(root, "galaxy.yml")) as galaxy:
-            # galaxy.yml's top-level `version:` line; no YAML parser is needed (or present on every host).
-            found = re.search(r"^version:[ \t]*[\"']?([^\"'\s#]+)", galaxy.read(), re.MULTILINE)
-        return found.group(1) if found else None
-    except (IOError, OSError):
-        return None
-
-
-def user_agent(version: Optional[str] = None) -> str:
+def user_agent(version: Optional[str] = COLLECTION_VERSION) -> str:
     """``opsflow.pipelines/1.2.3 (Ansible collection)``, or without the version when it is unknown."""
     return "%s%s (Ansible collection)" % (COLLECTION_NAME, "/" + version if version else "")
 
 
-USER_AGENT = user_agent(collection_version())
+USER_AGENT = user_agent()
 
 
 class Response:
@@ -150,23 +128,46 @@ def server_message(response: Response) -> Optional[str]:
     return " ".join(text.split())[:200]
 
 
-def _never_sent(error: Exception) -> bool:
-    """True when the connection failed before any byte of the request left."""
-    if isinstance(error, requests_exceptions.ConnectTimeout):
-        return True
-    seen = set()
+def _chain(error: BaseException) -> List[BaseException]:
+    """``error`` and every exception behind it (``reason``, cause, context, exception arguments).
+
+    Only exceptions are followed: ``ssl.SSLError.reason`` and some urllib3
+    ``reason`` values are plain strings.
+    """
+    found: List[BaseException] = []
     pending: List[Any] = [error]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
+        if not isinstance(current, BaseException) or any(current is known for known in found):
             continue
-        seen.add(id(current))
-        name = type(current).__name__
-        if name in ("NewConnectionError", "NameResolutionError", "ConnectionRefusedError"):
-            return True
+        found.append(current)
         pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
-        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
-    return False
+        pending.extend(getattr(current, "args", ()))
+    return found
+
+
+def _never_sent(error: BaseException) -> bool:
+    """True when the connection failed before any byte of the request left.
+
+    A connect timeout, a refused connection and a failed name look-up qualify;
+    so does a failed TLS handshake (the request is only written once it succeeded).
+    """
+    if isinstance(error, requests_exceptions.ConnectTimeout) or _tls_failure(error) is not None:
+        return True
+    return any(type(current).__name__ in ("NewConnectionError", "NameResolutionError", "ConnectionRefusedError")
+               for current in _chain(error))
+
+
+def _tls_failure(error: BaseException) -> Optional[str]:
+    """``"certificate"`` when the server's certificate was not trusted, ``"handshake"`` for any other
+    TLS failure (say, https sent to a plain-HTTP port), None when TLS is not the cause."""
+    chain = _chain(error)
+    if not any(isinstance(current, (requests_exceptions.SSLError, ssl.SSLError)) for current in chain):
+        return None
+    for current in chain:
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return "certificate"
+    return "handshake"
 
 
 def _wait_from_headers(status: int, headers: Mapping[str, str], now: float) -> Optional[float]:
@@ -205,11 +206,30 @@ def credential(value: Any, option: str) -> str:
     """
     text = str(value or "").strip()
     if not text:
-        raise ValidationError("%s is empty" % option)
+        raise ValidationError("%s is empty" % option, options=[option])
     if any(character.isspace() or ord(character) < 32 or ord(character) == 127 for character in text):
         raise ValidationError("%s contains white space or control characters inside it; check how it is stored"
-                              % option)
+                              % option, options=[option])
+    if any(ord(character) > 126 for character in text):
+        # Tokens and keys are ASCII; anything else can't be sent in a header (and is a copy-paste slip).
+        raise ValidationError("%s contains characters outside ASCII; check how it is stored" % option,
+                              options=[option])
     return text
+
+
+def check_api_url(url: Any) -> None:
+    """Refuse, before any request, an API root that is no plain http(s) base URL.
+
+    A query or fragment would be cut off or end up in the middle of every path
+    built on it; the message never shows a ``user:password@`` in the URL.
+    """
+    text = url if isinstance(url, str) else ""
+    if not re.match(r"^https?://[^/?#\s]", text):
+        raise ValidationError("api_url must be an http:// or https:// URL, got %r" % redact_userinfo(url),
+                              options=["api_url"])
+    if "?" in text or "#" in text:
+        raise ValidationError("api_url may not hold a query (?...) or fragment (#...), got %r: give the API root only"
+                              % redact_userinfo(text), options=["api_url"])
 
 
 class Transport:
@@ -221,12 +241,12 @@ class Transport:
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time,
                  session: Any = None) -> None:
-        if not re.match(r"^https?://[^/]", base_url or ""):
-            raise ValidationError("api_url must be an http:// or https:// URL, got %r" % redact_userinfo(base_url))
+        check_api_url(base_url)
         if max_retries < 0:
-            raise ValidationError("max_retries must be 0 or more, got %s" % max_retries)
-        if timeout <= 0:
-            raise ValidationError("request_timeout must be more than 0 seconds, got %s" % timeout)
+            raise ValidationError("max_retries must be 0 or more, got %s" % max_retries, options=["max_retries"])
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ValidationError("request_timeout must be a finite number of seconds more than 0, got %s" % timeout,
+                                  options=["request_timeout"])
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers)
         self.validate_certs = validate_certs
@@ -271,6 +291,9 @@ class Transport:
                     requests_exceptions.RequestException) as error:
                 never_sent = _never_sent(error)
                 reason = self._describe(error)
+                if _tls_failure(error) is not None:
+                    # Asking again meets the same certificate or the same plain-HTTP port.
+                    raise TransportError(method, path, reason)
                 if not (safe_to_repeat or never_sent):
                     raise TransportError(method, path, reason + "; the request may have reached the server,"
                                          " so it was not repeated", may_have_committed=True)
@@ -312,51 +335,43 @@ class Transport:
                   % (method, path, reason, attempt, self.max_retries, delay, source))
         self._sleep(delay)
 
-    def paginate(self, path: str, key: str, per_page: int = 20,
+    def paginate(self, path: str, key: str, per_page: int = 30,
                  query: Optional[Mapping[str, Any]] = None,
                  identity: Callable[[Any], Any] = lambda item: item.get("id") if isinstance(item, dict) else None
                  ) -> List[Any]:
-        """Every item of a paged list.
+        """Every item of a paged list (``page`` from 1, ``per_page``).
 
-        A page shorter than ``per_page`` ends the list, unless the body states a
-        larger ``total``; so ``per_page`` must not exceed what the server will
-        hand out in one page (a server that caps pages below it would look done
-        after page one). A server that ignores ``page`` would hand back the same
-        items again; those are recognised by id, so nothing is counted twice and
-        the loop ends.
+        A server may cap pages below ``per_page`` without saying so, so a short
+        page alone never ends the list (the rule of the official Go SDK: page
+        until a page comes back empty). What does end it, with no extra request:
+
+        - a stated total (``total_element_count``, ``total``) reached, or the
+          last of ``total_page_count`` pages read;
+        - a page shorter than the ``page_size`` the server says it used;
+        - a page shorter than an earlier page of the same list (the server then
+          served more per page than this one holds, so the list is done).
+
+        Otherwise one more page is asked for, and an empty one ends the list:
+        a list that fits in one page costs two requests unless the server
+        states a total or a page size. A server that ignores ``page`` hands
+        back the same items again; those are recognised by id, and the loop ends.
         """
         items: List[Any] = []
-        seen = set()
+        seen: set = set()
+        longest = 0
         page = 1
         while page <= 10000:
             params = dict(query or {})
             params.update(page=page, per_page=per_page)
             body = self.request("GET", path, query=params).json
-            batch = self._items(body, key, path)
+            batch = items_of(body, key, "GET", path)
             fresh = unseen_items(batch, seen, identity)
             items.extend(fresh)
-            total = body.get("total") if isinstance(body, dict) else None
-            if not fresh:
+            if not fresh or last_page(body, page, len(items), len(batch), longest):
                 return items
-            if isinstance(total, int) and not isinstance(total, bool):
-                if len(items) >= total:
-                    return items
-            elif len(batch) < per_page:
-                return items
+            longest = max(longest, len(batch))
             page += 1
         return items
-
-    @staticmethod
-    def _items(body: Any, key: str, path: str) -> List[Any]:
-        if isinstance(body, list):
-            return body
-        if isinstance(body, dict):
-            if isinstance(body.get(key), list):
-                return body[key]
-            lists = [value for value in body.values() if isinstance(value, list)]
-            if len(lists) == 1:
-                return lists[0]
-        raise ApiError("GET", path, 200, "unexpected answer: no %r list in the body" % key)
 
     def _send(self, method: str, path: str, query: Optional[Mapping[str, Any]], body: Any) -> Response:
         headers = dict(self.headers)
@@ -370,15 +385,62 @@ class Transport:
         return Response(raw.status_code, raw.headers, raw.text)
 
     def _describe(self, error: Exception) -> str:
+        tls = _tls_failure(error)
+        if tls == "certificate":
+            return ("TLS error: the certificate of %s could not be verified (self-signed, expired, for another"
+                    " name, or from a CA this host does not trust); point REQUESTS_CA_BUNDLE at its CA, or set"
+                    " validate_certs: false only for a server you trust" % redact_userinfo(self.base_url))
+        if tls == "handshake":
+            return ("TLS error: no TLS handshake with %s (is it a plain http:// server, or a port that speaks"
+                    " something else?)" % redact_userinfo(self.base_url))
         if _never_sent(error):
             return "could not connect to %s" % redact_userinfo(self.base_url)
         if isinstance(error, requests_exceptions.Timeout):
             return "no answer within %s s" % self.timeout
-        if isinstance(error, requests_exceptions.SSLError):
-            return "TLS error (set validate_certs: false only for a server you trust)"
         if isinstance(error, requests_exceptions.ConnectionError):
             return "connection dropped before an answer came"
         return "the answer was cut off or unreadable (%s)" % type(error).__name__
+
+
+def _count(body: Any, *keys: str) -> Optional[int]:
+    """The first of ``keys`` in ``body`` that holds a whole number (never a boolean)."""
+    if isinstance(body, dict):
+        for key in keys:
+            value = body.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                return value
+    return None
+
+
+def last_page(body: Any, page: int, count: int, batch: int, longest: int) -> bool:
+    """True when the list is known to end with this page (see ``Transport.paginate``).
+
+    ``count``: items gathered so far; ``batch``: items on this page; ``longest``:
+    the most items an earlier page held. A stated total wins over every other sign.
+    """
+    total = _count(body, "total_element_count", "total")
+    if total is not None:
+        return count >= total
+    pages = _count(body, "total_page_count")
+    if pages is not None:
+        return page >= pages
+    page_size = _count(body, "page_size")
+    if page_size:
+        return batch < page_size
+    return batch < longest
+
+
+def items_of(body: Any, key: str, method: str = "GET", path: str = "") -> List[Any]:
+    """The list in a list answer: under ``key``, the body itself, or the body's only list."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        if isinstance(body.get(key), list):
+            return body[key]
+        lists = [value for value in body.values() if isinstance(value, list)]
+        if len(lists) == 1:
+            return lists[0]
+    raise ApiError(method, path, 200, "unexpected answer: no %r list in the body" % key)
 
 
 def join_path(*segments: Any) -> str:

@@ -371,13 +371,129 @@ def test_item_spec_is_the_action_spec_without_look_up_and_state_options():
 # Look-up
 # ---------------------------------------------------------------------------------------------
 
-def test_duplicate_names_fail_listing_their_ids():
-    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=4), existing(id=5, name="Twin")])
+def test_duplicate_names_of_different_types_fail_listing_their_ids():
+    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=4), existing(id=5, name="Twin", type="DEPLOY")])
     with pytest.raises(OpsflowError) as caught:
         ensure(client, name="Twin", type="BUILD")
-    assert "2 actions named 'Twin' (ids 3, 5)" in caught.value.message
+    assert "2 actions named 'Twin' (ids 3, 5, types BUILD, DEPLOY)" in caught.value.message
     assert caught.value.details["action_ids"] == [3, 5]
     assert client.writes == []
+
+
+def test_twins_of_one_type_converge_on_the_oldest():
+    # Two tasks added "Twin" at once: the newer copy goes, the older one is brought to what the task asks.
+    client = FakeBuddy([existing(id=5, name="Twin"), existing(id=4), existing(id=3, name="Twin")])
+    result = ensure(client, name="Twin", type="BUILD", disabled=True)
+    assert result["changed"] is True and result["removed_action_ids"] == [5]
+    assert client.writes == [("delete_action", 5), ("edit_action", 3, {"disabled": True})]
+    assert "kept the oldest, id 3, and deleted id 5" in result["warnings"][0]
+    assert [action["id"] for action in client.actions] == [4, 3]
+
+
+def test_twins_in_check_mode_are_only_reported():
+    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=5, name="Twin")])
+    result = ensure(client, check_mode=True, name="Twin", type="BUILD")
+    assert result["changed"] is True and "would delete id 5" in result["warnings"][0]
+    assert client.writes == []
+
+
+def test_absent_deletes_every_twin_of_one_type():
+    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=5, name="Twin")])
+    result = ensure(client, state="absent", name="Twin")
+    assert result["changed"] is True
+    assert client.writes == [("delete_action", 3), ("delete_action", 5)]
+
+
+def test_an_interrupted_recreate_is_finished_by_the_rerun():
+    # The add of the new DOCKER action committed, the delete of the old BUILD action did not happen.
+    client = FakeBuddy([existing(id=3, name="Run tests"), merged(DOCKER, id=9)])
+    result = ensure(client, recreate=True, **DOCKER)
+    assert result["removed_action_ids"] == [3] and "finishing it" in result["warnings"][0]
+    assert client.writes == [("delete_action", 3)]
+    assert [action["id"] for action in client.actions] == [9]
+
+
+def test_without_recreate_twins_of_other_types_still_fail():
+    client = FakeBuddy([existing(id=3, name="Run tests"), merged(DOCKER, id=9)])
+    with pytest.raises(OpsflowError):
+        ensure(client, **DOCKER)
+    assert client.writes == []
+
+
+class RacingBuddy(FakeBuddy):
+    """Another task adds the same action right before this task's add."""
+
+    def add_action(self, location, payload, exclude_ids=()):
+        self._store(dict(payload, disabled=True), None)
+        return super(RacingBuddy, self).add_action(location, payload, exclude_ids)
+
+
+def test_an_add_that_raced_another_task_keeps_the_older_action():
+    client = RacingBuddy([existing(id=4)])
+    result = ensure(client, name="Twin", type="BUILD", disabled=False)
+    assert [action["id"] for action in client.actions] == [4, 100]
+    assert client.writes[1:] == [("delete_action", 101), ("edit_action", 100, {"disabled": False})]
+    assert result["action"]["id"] == 100 and "deleted the one this task added (id 101)" in result["warnings"][0]
+
+
+def test_an_add_whose_action_is_the_older_one_keeps_it():
+    client = FakeBuddy([existing(id=4)])
+
+    def late_twin(location):
+        listed = FakeBuddy.list_actions(client, location)
+        if any(call[0] == "add_action" for call in client.calls):
+            client._store({"name": "Twin", "type": "BUILD"}, None)
+            listed = copy.deepcopy(client.actions)
+        return listed
+    client.list_actions = late_twin
+    result = ensure(client, name="Twin", type="BUILD")
+    assert result["action"]["id"] == 100 and "warnings" not in result
+    assert [call[0] for call in client.writes] == ["add_action"]
+
+
+@pytest.mark.parametrize("overrides, fragment, option", [
+    (dict(name=""), "name may not be empty", "name"),
+    (dict(name="   "), "name may not be empty", "name"),
+    (dict(name="x", type=""), "type must be an action type", "type"),
+    (dict(name="x", type="BUILD X"), "type must be an action type", "type"),
+    (dict(name="x", type="BUILD", timeout=-1), "timeout may not be negative", "timeout"),
+    (dict(name="x", type="BUILD", retry_count=-2), "retry_count may not be negative", "retry_count"),
+    (dict(name="x", type="BUILD", trigger_conditions=[{"trigger_condition": "WHENEVER"}]), "'WHENEVER'",
+     "trigger_conditions"),
+    (dict(name="x", type="BUILD", variables=[{"key": "", "value": "1"}]), "variables[].key may not be empty",
+     "variables"),
+    (dict(name="x", type="BUILD", variables=[{"key": "A", "value": "1"}, {"key": "A", "value": "2"}]),
+     "the key A more than once", "variables"),
+])
+def test_bad_input_fails_before_any_request_naming_the_option(overrides, fragment, option):
+    client = no_request_client()
+    with pytest.raises(ValidationError) as caught:
+        ensure(client, **overrides)
+    assert fragment in caught.value.message and option in caught.value.details["options"]
+    assert client.mock_calls == []
+
+
+def test_a_lower_case_modelled_type_is_normalised_and_checked():
+    with pytest.raises(ValidationError) as caught:
+        ensure(no_request_client(), **dict(BLACKFIRE, type="blackfire_python", version=None))
+    assert "type BLACKFIRE_PYTHON requires this option: version" in caught.value.message
+    client = FakeBuddy([])
+    result = ensure(client, **dict(BLACKFIRE, type="Blackfire_Python"))
+    assert client.writes[0][1]["type"] == "BLACKFIRE_PYTHON" and result["changed"] is True
+
+
+def test_a_partial_update_without_type_is_allowed():
+    client = FakeBuddy([existing(disabled=False)])
+    result = ensure(client, name="Build", disabled=True)
+    assert result["changed"] is True and client.writes == [("edit_action", 10, {"disabled": True})]
+
+
+def test_the_recreate_diff_shows_every_field_the_task_sets():
+    client = FakeBuddy([existing(id=3, name="Run tests")])
+    result = ensure(client, check_mode=True, recreate=True, **DOCKER)
+    assert result["diff"]["before"]["type"] == "BUILD" and result["diff"]["after"]["type"] == "RUN_DOCKER_CONTAINER"
+    for key in ("docker_image_name", "docker_image_tag", "execute_commands"):
+        assert result["diff"]["after"][key] == DOCKER[key] and result["diff"]["before"][key] is None
 
 
 def test_lookup_by_id_is_one_get():
@@ -435,7 +551,8 @@ def test_add_sends_only_what_was_set():
     assert client.calls[0] == ("list_actions",)
     assert client.writes == [("add_action", {"name": "Stop sandboxes", "type": "SANDBOX_MANAGE", "operation": "STOP",
                                              "targets": [{"identifier": "preview"}]}, ())]
-    assert len(client.calls) == 2
+    # The add is followed by a re-read: another task may have added the same name at the same time.
+    assert client.calls[2] == ("list_actions",) and len(client.calls) == 3
     assert result["action"]["id"] == 100
     assert result["action"]["targets"] == [{"identifier": "preview", "scope": "ANY", "type": "MATCH"}]
     assert result["diff"]["before"] == {}

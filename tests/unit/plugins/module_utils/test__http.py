@@ -15,7 +15,7 @@ import requests
 import yaml
 
 import ansible_collections.opsflow.pipelines as collection
-from ansible_collections.opsflow.pipelines.plugins.module_utils import _http
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _http, _version
 from ansible_collections.opsflow.pipelines.tests.unit.http_fakes import (
     FakeRaw,
     ScriptedSession,
@@ -238,22 +238,65 @@ def pages(*sizes, **kwargs):
     return result
 
 
-def test_paginate_stops_at_a_short_page_with_one_request():
-    transport, session, _sleeps, _warnings = make_transport(*pages(3))
+def test_paginate_never_takes_a_lone_short_page_as_the_end():
+    # A server may cap pages below per_page without saying so: only an empty page proves the end.
+    transport, session, _sleeps, _warnings = make_transport(*pages(3, 0))
     assert [item["id"] for item in transport.paginate("/l", "actions", per_page=50)] == [1, 2, 3]
-    assert len(session.calls) == 1
-    assert session.calls[0][2]["params"] == {"page": 1, "per_page": 50}
+    assert [call[2]["params"] for call in session.calls] == [{"page": 1, "per_page": 50}, {"page": 2, "per_page": 50}]
 
 
-def test_paginate_follows_pages_until_a_short_one():
+def test_paginate_gets_every_item_from_a_server_that_caps_pages_below_per_page():
+    transport, session, _sleeps, _warnings = make_transport(*pages(5, 5, 5, 0))
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=30)] == list(range(1, 16))
+    assert [call[2]["params"]["page"] for call in session.calls] == [1, 2, 3, 4]
+
+
+def test_paginate_stops_at_a_page_shorter_than_an_earlier_one_without_a_probe():
+    # The server served 2 a page before, so a page of 1 is the last one.
     transport, session, _sleeps, _warnings = make_transport(*pages(2, 2, 1))
-    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=2)] == [1, 2, 3, 4, 5]
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=30)] == [1, 2, 3, 4, 5]
     assert [call[2]["params"]["page"] for call in session.calls] == [1, 2, 3]
 
 
 def test_paginate_stops_at_an_empty_page():
     transport, session, _sleeps, _warnings = make_transport(*pages(2, 0))
     assert len(transport.paginate("/l", "actions", per_page=2)) == 2
+    assert len(session.calls) == 2
+
+
+def test_paginate_an_empty_list_costs_one_request():
+    transport, session, _sleeps, _warnings = make_transport(*pages(0))
+    assert transport.paginate("/l", "actions") == []
+    assert len(session.calls) == 1
+
+
+def test_paginate_accepts_the_executions_envelope():
+    # Buddy's executions list: page, page_size, total_page_count, element_count, total_element_count.
+    def envelope(page, ids, total_pages, total):
+        return FakeRaw(200, {"page": page, "page_size": 2, "total_page_count": total_pages, "element_count": len(ids),
+                             "total_element_count": total, "executions": [{"id": i} for i in ids]})
+    transport, session, _sleeps, _warnings = make_transport(envelope(1, [1, 2], 2, 4), envelope(2, [3, 4], 2, 4))
+    assert [item["id"] for item in transport.paginate("/e", "executions", per_page=30)] == [1, 2, 3, 4]
+    assert len(session.calls) == 2
+
+
+@pytest.mark.parametrize("body", [
+    {"total_page_count": 1, "actions": [{"id": 1}]},
+    {"page_size": 2, "actions": [{"id": 1}]},
+    {"total_element_count": 1, "actions": [{"id": 1}]},
+    {"total": 1, "actions": [{"id": 1}]},
+])
+def test_paginate_stops_without_a_probe_when_the_server_says_the_list_is_done(body):
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(200, body))
+    assert transport.paginate("/l", "actions", per_page=30) == [{"id": 1}]
+    assert len(session.calls) == 1
+
+
+def test_paginate_a_full_page_stated_as_page_size_is_not_the_end():
+    first = FakeRaw(200, {"page_size": 2, "actions": [{"id": 1}, {"id": 2}]})
+    second = FakeRaw(200, {"page_size": 2, "actions": [{"id": 3}]})
+    transport, session, _sleeps, _warnings = make_transport(first, second)
+    assert [item["id"] for item in transport.paginate("/l", "actions", per_page=30)] == [1, 2, 3]
     assert len(session.calls) == 2
 
 
@@ -265,9 +308,10 @@ def test_paginate_survives_a_server_that_ignores_page():
 
 
 def test_paginate_accepts_a_bare_list_or_another_single_key():
-    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, [{"id": 1}]))
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, [{"id": 1}]), FakeRaw(200, []))
     assert transport.paginate("/l", "actions") == [{"id": 1}]
-    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, {"url": "u", "items": [{"id": 1}]}))
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, {"url": "u", "items": [{"id": 1}]}),
+                                                             FakeRaw(200, {"url": "u", "items": []}))
     assert transport.paginate("/l", "actions") == [{"id": 1}]
 
 
@@ -321,18 +365,14 @@ def test_from_params_reads_the_shared_connection_options_and_sends_the_user_agen
 
 
 def test_the_user_agent_carries_the_collection_version_of_galaxy_yml():
+    # The version is a Python constant (_version.py), so a module inside an AnsiballZ payload still sends it.
     with open(os.path.join(list(collection.__path__)[0], "galaxy.yml")) as galaxy:
         version = yaml.safe_load(galaxy)["version"]
-    assert _http.collection_version() == version
+    assert _version.COLLECTION_VERSION == version, "bump plugins/module_utils/_version.py with galaxy.yml"
     assert _http.USER_AGENT == "opsflow.pipelines/%s (Ansible collection)" % version
 
 
-def test_an_installed_collection_s_manifest_wins_and_no_version_gives_a_generic_user_agent(tmp_path):
-    (tmp_path / "galaxy.yml").write_text(u"namespace: opsflow\nversion: '2.0.0'  # checkout\n")
-    assert _http.collection_version(str(tmp_path)) == "2.0.0"
-    (tmp_path / "MANIFEST.json").write_text(u'{"collection_info": {"version": "2.1.0"}}')
-    assert _http.collection_version(str(tmp_path)) == "2.1.0"
-    assert _http.collection_version(str(tmp_path / "nowhere")) is None
+def test_no_version_gives_a_generic_user_agent():
     assert _http.user_agent(None) == "opsflow.pipelines (Ansible collection)"
     assert _http.user_agent("2.1.0") == "opsflow.pipelines/2.1.0 (Ansible collection)"
 
@@ -363,10 +403,10 @@ def test_paginate_stops_at_the_stated_total_without_an_extra_request():
     assert len(session.calls) == 1
 
 
-def test_paginate_asks_for_buddys_default_page_size():
-    transport, session, _sleeps, _warnings = make_transport(*pages(20, 5))
-    assert len(transport.paginate("/l", "actions")) == 25
-    assert [call[2]["params"] for call in session.calls] == [{"page": 1, "per_page": 20}, {"page": 2, "per_page": 20}]
+def test_paginate_asks_for_the_go_sdk_page_size_by_default():
+    transport, session, _sleeps, _warnings = make_transport(*pages(30, 5))
+    assert len(transport.paginate("/l", "actions")) == 35
+    assert [call[2]["params"] for call in session.calls] == [{"page": 1, "per_page": 30}, {"page": 2, "per_page": 30}]
 
 
 @pytest.mark.parametrize("raw", ["tok-123\n", "  tok-123", "tok-123\r\n"])
