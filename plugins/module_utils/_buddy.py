@@ -15,9 +15,9 @@ hands a module all of them at once.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError, ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, credential, join_path, quote_segment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
@@ -38,29 +38,106 @@ BUDDY_CONNECTION_OPTIONS = (
 BUDDY_CONNECTION_SPEC = connection_spec(BUDDY_CONNECTION_OPTIONS)
 # Where a module works (doc fragment sections _buddy.WORKSPACE and _buddy.PIPELINE): merge one of these.
 WORKSPACE_SPEC = ArgumentSpec({"workspace": {"type": "str", "required": True}})
+# The pipeline by its id or by its exact name (resolved once per task, see PipelineLocation).
 PIPELINE_SPEC = WORKSPACE_SPEC.merge(ArgumentSpec({
     "project_name": {"type": "str", "required": True},
-    "pipeline_id": {"type": "int", "required": True},
-}))
+    "pipeline_id": {"type": "int"},
+    "pipeline_name": {"type": "str"},
+}, mutually_exclusive=[("pipeline_id", "pipeline_name")], required_one_of=[("pipeline_id", "pipeline_name")]))
+
+# Anything with ``list_pipelines(location)``: _buddy_pipelines.BuddyPipelinesClient, or a test's stand-in.
+PipelineLister = Any
+
+
+def check_pipeline_id(pipeline_id: Any, option: str = "pipeline_id") -> Optional[int]:
+    """A server-given pipeline ID, or None; anything else fails before any request.
+
+    ``true`` passes Ansible's int check (a bool is an int in Python) and would
+    be sent as ``/pipelines/True``; 0 or less can only be a typo.
+    """
+    if pipeline_id is None:
+        return None
+    if isinstance(pipeline_id, bool) or not isinstance(pipeline_id, int):
+        raise ValidationError("%s must be the ID of a pipeline, a positive integer, got %r" % (option, pipeline_id),
+                              options=[option])
+    if pipeline_id < 1:
+        raise ValidationError("%s must be the ID of a pipeline, a positive integer, got %s" % (option, pipeline_id),
+                              options=[option])
+    return pipeline_id
+
+
+def check_pipeline_name(pipeline_name: Any, option: str = "pipeline_name") -> Optional[str]:
+    """A pipeline name to look up, or None; an empty or blank name fails before any request."""
+    if pipeline_name is None:
+        return None
+    if not isinstance(pipeline_name, str) or not pipeline_name.strip():
+        raise ValidationError("%s may not be empty" % option, options=[option])
+    return pipeline_name
+
+
+def pick_pipeline(pipelines: List[Dict[str, Any]], name: str, project_name: str,
+                  option: str = "pipeline_name") -> Optional[Dict[str, Any]]:
+    """The one pipeline named exactly ``name``; None when there is none, an error when there are several."""
+    matches = [pipeline for pipeline in pipelines if pipeline.get("name") == name]
+    if len(matches) > 1:
+        raise OpsflowError("project %s has %d pipelines named %r (ids %s); set pipeline_id to say which one"
+                           % (project_name, len(matches), name,
+                              ", ".join(str(pipeline.get("id")) for pipeline in matches)), options=[option])
+    return matches[0] if matches else None
+
+
+def describe_names(pipelines: List[Dict[str, Any]], limit: int = 20) -> str:
+    """What a project holds, for a message: its pipelines' names (the first ``limit``)."""
+    if not pipelines:
+        return "it has no pipelines"
+    names = ["%r (id %s)" % (pipeline.get("name"), pipeline.get("id")) for pipeline in pipelines[:limit]]
+    more = len(pipelines) - limit
+    return "its pipelines: %s%s" % (", ".join(names), " and %d more" % more if more > 0 else "")
 
 
 class PipelineLocation:
-    """workspace / project / pipeline, quoted once so every path is built the same way."""
+    """workspace / project / pipeline, quoted once so every path is built the same way.
 
-    def __init__(self, workspace: str, project_name: str, pipeline_id: Optional[int] = None) -> None:
+    The pipeline is given by ``pipeline_id``, or by ``pipeline_name``: then the
+    project's pipelines are listed (all pages) the first time the id is needed,
+    once per location, through ``pipelines`` (the task's pipelines client; when
+    none is given, one is built from the connection options in the params).
+    Resolving late keeps every check of the task's input before the first request.
+    """
+
+    def __init__(self, workspace: str, project_name: str, pipeline_id: Optional[int] = None,
+                 pipeline_name: Optional[str] = None, pipelines: PipelineLister = None) -> None:
         self.workspace = workspace
         self.project_name = project_name
-        if pipeline_id is not None and pipeline_id < 1:
-            # A server-given ID: 0 or less can only be a typo, and fails before any request.
-            raise ValidationError("pipeline_id must be the ID of a pipeline, a positive integer, got %s"
-                                  % pipeline_id, options=["pipeline_id"])
-        self.pipeline_id = pipeline_id
+        self._pipeline_id = check_pipeline_id(pipeline_id)
+        self.pipeline_name = check_pipeline_name(pipeline_name) if self._pipeline_id is None else None
+        self._pipelines = pipelines
         self._workspace = quote_segment(workspace, "workspace")
         self._project = quote_segment(project_name, "project_name")
 
     @classmethod
-    def from_params(cls, params: Dict[str, Any]) -> "PipelineLocation":
-        return cls(params["workspace"], params["project_name"], params.get("pipeline_id"))
+    def from_params(cls, params: Dict[str, Any], pipelines: PipelineLister = None) -> "PipelineLocation":
+        name = params.get("pipeline_name")
+        if pipelines is None and name is not None and params.get("pipeline_id") is None:
+            pipelines = _lister_from_params(params)
+        return cls(params["workspace"], params["project_name"], params.get("pipeline_id"), name, pipelines)
+
+    @property
+    def pipeline_id(self) -> Optional[int]:
+        if self._pipeline_id is None and self.pipeline_name is not None:
+            self._pipeline_id = self._resolve()
+        return self._pipeline_id
+
+    def _resolve(self) -> int:
+        if self._pipelines is None:
+            raise ValueError("pipeline_name needs a pipelines client to be resolved")
+        listed = self._pipelines.list_pipelines(self)
+        found = pick_pipeline(listed, self.pipeline_name or "", self.project_name)
+        if found is None:
+            raise OpsflowError("project %s has no pipeline named %r; %s"
+                               % (self.project_name, self.pipeline_name, describe_names(listed)),
+                               options=["pipeline_name"])
+        return check_pipeline_id(found.get("id"), "the id of pipeline %r" % self.pipeline_name) or 0
 
     def workspace_path(self, *rest: Any) -> str:
         return join_path("workspaces", self._workspace, *rest)
@@ -69,9 +146,10 @@ class PipelineLocation:
         return self.workspace_path("projects", self._project, *rest)
 
     def pipeline_path(self, *rest: Any) -> str:
-        if self.pipeline_id is None:
+        pipeline_id = self.pipeline_id
+        if pipeline_id is None:
             raise ValueError("pipeline_id is needed for this call")
-        return self.project_path("pipelines", quote_segment(self.pipeline_id, "pipeline_id"), *rest)
+        return self.project_path("pipelines", quote_segment(pipeline_id, "pipeline_id"), *rest)
 
     def pipelines_path(self) -> str:
         return self.project_path("pipelines")
@@ -85,6 +163,16 @@ class PipelineLocation:
         if execution_id is None:
             return self.pipeline_path("executions")
         return self.pipeline_path("executions", quote_segment(execution_id, "execution_id"))
+
+
+def _lister_from_params(params: Dict[str, Any]) -> PipelineLister:
+    """A pipelines client over the task's connection options, for callers that did not hand theirs over.
+
+    Its retry warnings go where AnsibleModule.warn sends them (the task's warnings).
+    """
+    from ansible.module_utils.common.warnings import warn
+    from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_pipelines import BuddyPipelinesClient
+    return BuddyPipelinesClient(buddy_transport(params, warn=warn))
 
 
 def sandboxes_path(workspace: str, sandbox_id: Optional[str] = None, *rest: str) -> str:

@@ -4,15 +4,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # PRIVATE to the opsflow.pipelines collection: not a public API, may change without notice.
-"""Buddy pipelines: read one, list a project's."""
+"""Buddy pipelines: list a project's, read, create (never twice), edit, delete."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, OpsflowError, TransportError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
+
+# The Go SDK (buddy/pipeline.go, GetListAll) asks for 30 pipelines a page: the largest page the API is
+# known to serve. The list has no totals; Transport.paginate decides where it ends.
+PIPELINES_PER_PAGE = 30
 
 
 class BuddyPipelinesClient:
@@ -23,8 +28,76 @@ class BuddyPipelinesClient:
 
     def get_pipeline(self, location: PipelineLocation) -> Dict[str, Any]:
         """The pipeline; NotFoundError when it (or its project or workspace) does not exist."""
-        return self.transport.request("GET", location.pipeline_path()).json
+        pipeline = self.transport.request("GET", location.pipeline_path()).json
+        if not isinstance(pipeline, dict) or pipeline.get("id") is None:
+            raise OpsflowError("GET %s answered without a pipeline in the body; try again" % location.pipeline_path())
+        return pipeline
+
+    def find_pipeline(self, location: PipelineLocation) -> Optional[Dict[str, Any]]:
+        """The pipeline, or None when the server has none with that id (its project must exist)."""
+        try:
+            return self.get_pipeline(location)
+        except NotFoundError:
+            return None
 
     def list_pipelines(self, location: PipelineLocation) -> List[Dict[str, Any]]:
         """Every pipeline of the location's project, across all pages (``pipeline_id`` is not used)."""
-        return self.transport.paginate(location.pipelines_path(), "pipelines", per_page=PER_PAGE)
+        return self.transport.paginate(location.pipelines_path(), "pipelines", per_page=PIPELINES_PER_PAGE)
+
+    def create_pipeline(self, location: PipelineLocation, payload: Dict[str, Any],
+                        exclude_ids: Sequence[int] = ()) -> Dict[str, Any]:
+        """POST a new pipeline (200 or 201: sources differ) without ever creating it twice.
+
+        When the POST may have reached the server, the project is searched for
+        a pipeline of that name that was not there before (``exclude_ids``);
+        only when none is found is the POST sent again.
+        """
+        path = location.pipelines_path()
+        attempt = 0
+        while True:
+            try:
+                created = self.transport.request("POST", path, body=payload, expected=(200, 201)).json
+            except TransportError as error:
+                if not error.may_have_committed:
+                    raise
+                found = self._find_created(location, payload, exclude_ids)
+                if found is not None:
+                    self.transport.warn("POST %s: %s; found the pipeline it created (id %s), so it was not sent again"
+                                        % (path, error.reason, found.get("id")))
+                    return found
+                if attempt >= self.transport.max_retries:
+                    raise TransportError("POST", path, "%s; the pipeline is not in the project after %d retries"
+                                         % (error.reason, attempt))
+                attempt += 1
+                self.transport.wait_before_retry("POST", path, attempt, error.reason + "; the pipeline was not created",
+                                                 None)
+                continue
+            if not isinstance(created, dict) or created.get("id") is None:
+                found = self._find_created(location, payload, exclude_ids)
+                if found is None:
+                    raise OpsflowError("POST %s answered without the pipeline, and the project holds no pipeline "
+                                       "named %r; it may still appear: check the project before running the task "
+                                       "again" % (path, payload.get("name")), changed=True)
+                return found
+            return created
+
+    def _find_created(self, location: PipelineLocation, payload: Dict[str, Any],
+                      exclude_ids: Sequence[int]) -> Optional[Dict[str, Any]]:
+        for pipeline in self.list_pipelines(location):
+            if pipeline.get("name") == payload.get("name") and pipeline.get("id") not in exclude_ids:
+                return pipeline
+        return None
+
+    def edit_pipeline(self, location: PipelineLocation, payload: Dict[str, Any]) -> Dict[str, Any]:
+        edited = self.transport.request("PATCH", location.pipeline_path(), body=payload).json
+        if not isinstance(edited, dict) or edited.get("id") is None:
+            # A 2xx without the pipeline: read it back rather than report an empty success.
+            return self.get_pipeline(location)
+        return edited
+
+    def delete_pipeline(self, location: PipelineLocation) -> None:
+        """DELETE (204); a pipeline already gone (say, after a retried DELETE) counts as deleted."""
+        try:
+            self.transport.request("DELETE", location.pipeline_path(), expected=(200, 204))
+        except NotFoundError:
+            pass
