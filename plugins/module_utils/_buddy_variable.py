@@ -23,7 +23,11 @@ __metaclass__ = type
 import copy
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
+    PipelineLocation,
+    check_pipeline_id,
+    check_pipeline_name,
+)
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_variables import (
     VARIABLE_TYPES,
     VariableScope,
@@ -53,6 +57,7 @@ FILE_FIELDS = ("file_place", "file_path", "file_chmod")
 SCOPE_OPTIONS = dict(
     project_name=dict(type="str"),
     pipeline_id=dict(type="int"),
+    pipeline_name=dict(type="str"),
     action_id=dict(type="int"),
 )
 
@@ -72,8 +77,8 @@ VARIABLE_OPTIONS = dict(
     previous_key=dict(type="str", no_log=False),
     previous_scope=dict(type="dict", options=copy.deepcopy(SCOPE_OPTIONS)),
 )
-# The scope's rules (a pipeline with its project, an action with its pipeline) are checked by scope_from,
-# whose messages name the options and say what to add.
+# The scope's rules (a pipeline with its project, an action with its pipeline, one pipeline) are checked by
+# ScopeOptions, whose messages name the options and say what to add.
 VARIABLE_SPEC = ArgumentSpec(dict(SCOPE_OPTIONS, **VARIABLE_OPTIONS))
 
 INFO_OPTIONS = dict(key=dict(type="str", no_log=False))
@@ -84,25 +89,66 @@ INFO_SPEC = ArgumentSpec(dict(SCOPE_OPTIONS, **INFO_OPTIONS))
 # Scope and request: everything checked before the first request
 # ---------------------------------------------------------------------------
 
-def scope_from(params: Mapping[str, Any], where: str = "") -> VariableScope:
-    """The scope the options in ``params`` name; ValidationError for a pipeline without its project, etc.
+class ScopeOptions:
+    """The scope options of a task (or of ``previous_scope``), checked before any request.
 
-    ``where`` prefixes option names in messages (``previous_scope.``).
+    A pipeline named by ``pipeline_name`` becomes its id in ``resolve`` (the
+    project's pipeline list, through ``_buddy.PipelineLocation``); ``where``
+    prefixes option names in messages (``previous_scope.``).
     """
-    project_name = params.get("project_name")
-    pipeline_id = params.get("pipeline_id")
-    action_id = params.get("action_id")
-    for name, value in (("pipeline_id", pipeline_id), ("action_id", action_id)):
-        if value is not None and value < 1:
-            raise ValidationError("%s%s must be a positive integer (a Buddy ID), got %s" % (where, name, value),
-                                  options=[where + name])
-    if pipeline_id is not None and not project_name:
-        raise ValidationError("%spipeline_id needs %sproject_name, the project the pipeline belongs to"
-                              % (where, where), options=[where + "pipeline_id", where + "project_name"])
-    if action_id is not None and pipeline_id is None:
-        raise ValidationError("%saction_id needs the pipeline the action belongs to: set %sproject_name and "
-                              "%spipeline_id" % (where, where, where), options=[where + "action_id"])
-    return VariableScope(project_name, pipeline_id, action_id)
+
+    def __init__(self, params: Mapping[str, Any], where: str = "") -> None:
+        self.project_name: Optional[str] = params.get("project_name")
+        self.pipeline_id = check_pipeline_id(params.get("pipeline_id"), where + "pipeline_id")
+        self.pipeline_name = check_pipeline_name(params.get("pipeline_name"), where + "pipeline_name")
+        self.action_id = params.get("action_id")
+        if self.action_id is not None and (isinstance(self.action_id, bool) or self.action_id < 1):
+            raise ValidationError("%saction_id must be the ID of an action, a positive integer, got %r"
+                                  % (where, self.action_id), options=[where + "action_id"])
+        if self.pipeline_id is not None and self.pipeline_name is not None:
+            raise ValidationError("%spipeline_id and %spipeline_name both name a pipeline; set one of them"
+                                  % (where, where), options=[where + "pipeline_id", where + "pipeline_name"])
+        pipeline_option = "pipeline_id" if self.pipeline_name is None else "pipeline_name"
+        if self.has_pipeline and not self.project_name:
+            raise ValidationError("%s%s needs %sproject_name, the project the pipeline belongs to"
+                                  % (where, pipeline_option, where),
+                                  options=[where + pipeline_option, where + "project_name"])
+        if self.action_id is not None and not self.has_pipeline:
+            raise ValidationError("%saction_id needs the pipeline the action belongs to: set %sproject_name and "
+                                  "%spipeline_id (or %spipeline_name)" % (where, where, where, where),
+                                  options=[where + "action_id"])
+
+    @property
+    def has_pipeline(self) -> bool:
+        return self.pipeline_id is not None or self.pipeline_name is not None
+
+    def same_as(self, other: "ScopeOptions") -> bool:
+        """Certainly the same scope, as far as can be told before a request."""
+        mine = (self.project_name, self.pipeline_id, self.pipeline_name, self.action_id)
+        theirs = (other.project_name, other.pipeline_id, other.pipeline_name, other.action_id)
+        if self.action_id is not None or other.action_id is not None:
+            return self.action_id == other.action_id
+        return mine == theirs
+
+    def static(self) -> Optional[VariableScope]:
+        """The scope, when knowing it needs no request (no pipeline given by name)."""
+        if self.pipeline_name is not None:
+            return None
+        return VariableScope(self.project_name, self.pipeline_id, self.action_id)
+
+    def resolve(self, client: Client, workspace: str) -> VariableScope:
+        """The scope, a pipeline name looked up in its project (one list of the project's pipelines)."""
+        scope = self.static()
+        if scope is not None:
+            return scope
+        location = PipelineLocation(workspace, self.project_name or "", pipeline_name=self.pipeline_name,
+                                    pipelines=client.pipelines)
+        return VariableScope(self.project_name, location.pipeline_id, self.action_id)
+
+
+def scope_from(params: Mapping[str, Any], where: str = "") -> ScopeOptions:
+    """The scope options in ``params``, checked (ValidationError naming the options)."""
+    return ScopeOptions(params, where)
 
 
 class VariableRequest:
@@ -114,31 +160,52 @@ class VariableRequest:
         self.value: Optional[str] = params.get("value")
         self.state: str = params.get("state") or "present"
         self.update_value: str = params.get("update_value") or "on_create"
-        self.scope = scope_from(params)
+        self.scope_options = scope_from(params)
         # Only what the task sets is sent and compared.
         self.fields: Dict[str, Any] = dict((name, params[name]) for name in FIELD_OPTIONS
                                            if params.get(name) is not None)
         previous_key = params.get("previous_key")
         previous_scope = params.get("previous_scope")
-        self.replaces: Optional[Tuple[str, VariableScope]] = None
+        self.previous: Optional[Tuple[str, ScopeOptions]] = None
         if previous_key is not None or previous_scope is not None:
-            self.replaces = (previous_key or self.key,
-                             self.scope if previous_scope is None else scope_from(previous_scope, "previous_scope."))
+            self.previous = (previous_key or self.key, self.scope_options if previous_scope is None
+                             else scope_from(previous_scope, "previous_scope."))
         self._validate(params)
+        # The scopes as the API knows them; a pipeline given by name is only known after resolve().
+        self.scope: Any = self.scope_options.static()
+        self.replaces: Optional[Tuple[str, VariableScope]] = None
+        if self.previous is not None and self.previous[1].static() is not None:
+            self.replaces = (self.previous[0], self.previous[1].static())
+
+    def resolve(self, client: Client) -> None:
+        """Look up the pipelines given by name (the only requests made before the variables are read)."""
+        self.scope = self.scope_options.resolve(client, self.workspace)
+        if self.previous is not None:
+            previous_options = self.previous[1]
+            scope = self.scope if previous_options is self.scope_options else previous_options.resolve(
+                client, self.workspace)
+            self.replaces = (self.previous[0], scope)
+            self._refuse_self_replacement(self.scope)
+
+    def _refuse_self_replacement(self, scope: Any) -> None:
+        if self.replaces is not None and self.replaces == (self.key, scope):
+            raise ValidationError("previous_key and previous_scope name this variable itself (key %r in the %s); "
+                                  "set them to the key and scope the variable had before, or leave them out"
+                                  % (self.key, scope.describe()), options=["previous_key", "previous_scope"])
 
     def _validate(self, params: Mapping[str, Any]) -> None:
         if not self.key.strip():
             raise ValidationError("key may not be empty", options=["key"])
         if self.state == "absent":
-            if self.replaces is not None:
+            if self.previous is not None:
                 raise ValidationError("previous_key and previous_scope name the variable a new one replaces; "
                                       "they can't be used with state: absent (delete the old variable by its own "
                                       "key and scope)", options=["previous_key", "previous_scope"])
             return
-        if self.replaces is not None and self.replaces == (self.key, self.scope):
-            raise ValidationError("previous_key and previous_scope name this variable itself (key %r in the %s); "
-                                  "set them to the key and scope the variable had before, or leave them out"
-                                  % (self.key, self.scope.describe()), options=["previous_key", "previous_scope"])
+        if self.previous is not None and self.previous[0] == self.key and self.previous[1].same_as(self.scope_options):
+            raise ValidationError("previous_key and previous_scope name this variable itself (key %r in the same "
+                                  "scope); set them to the key and scope the variable had before, or leave them out"
+                                  % self.key, options=["previous_key", "previous_scope"])
         var_type = self.fields.get("type")
         if var_type == "VAR":
             misplaced = [name for name in FILE_FIELDS if params.get(name) is not None]
@@ -364,6 +431,7 @@ def ensure_variable(client: Client, params: Mapping[str, Any], check_mode: bool 
                     want_diff: bool = False) -> Dict[str, Any]:
     """buddy_variable's whole logic: validate, look up, compare, write (unless check mode), report."""
     request = VariableRequest(params)
+    request.resolve(client)
     if request.state == "absent":
         return ensure_absent(client, request, check_mode, want_diff)
     return ensure_present(client, request, check_mode, want_diff)
@@ -371,7 +439,7 @@ def ensure_variable(client: Client, params: Mapping[str, Any], check_mode: bool 
 
 def variable_info(client: Client, params: Mapping[str, Any]) -> Dict[str, Any]:
     """buddy_variable_info's logic: the scope's own variables (one key, or all), secrets masked."""
-    scope = scope_from(params)
+    scope = scope_from(params).resolve(client, params["workspace"])
     check_action_scope(client, params["workspace"], scope)
     found = client.variables.find_variables(params["workspace"], scope, params.get("key"))
     return dict(changed=False, variables=[info_view(variable) for variable in found])

@@ -14,8 +14,8 @@ version_added: 0.2.0
 description:
   - Keeps one environment variable of a Buddy.works workspace as the task describes it, idempotently.
   - A variable lives in one scope, given by the scope options; at most one scope, the deepest one named. No scope
-    option means the workspace; O(project_name) alone a project; O(project_name) with O(pipeline_id) a pipeline;
-    O(action_id) with its pipeline an action. The same key can exist in several scopes, each being another variable.
+    option means the workspace; O(project_name) alone a project; O(project_name) with O(pipeline_id) (or
+    O(pipeline_name)) a pipeline; O(action_id) with its pipeline an action. The same key can exist in several scopes, each being another variable.
   - The variable is found by O(key) among the scope's variables (one request). A missing variable is created. An
     existing one is compared with the task on the options the task sets, and only those; when something differs,
     one C(PATCH) sends the differing fields. When nothing differs nothing is written and the task reports
@@ -54,7 +54,8 @@ notes:
   - Since O(value) is a C(no_log) option, Ansible masks its text wherever it appears in the task's output, so a
     very short value (V(1), V(on)) masks those characters in messages too.
   - "Requests made: one C(GET) of the scope's variables (two with O(previous_scope) naming another scope), plus one
-    C(GET) of the action for an action scope when a variable is created, plus the one write that is needed."
+    C(GET) of the action for an action scope when a variable is created, plus the one write that is needed; with
+    O(pipeline_name), one more per page of the project's pipeline list."
 seealso:
   - module: opsflow.pipelines.buddy_variable_info
   - name: Buddy.works environment variables API
@@ -70,11 +71,18 @@ options:
     description:
       - The numerical ID of a pipeline of O(project_name), whose variable this is then.
       - With O(action_id), the pipeline of the action (the variable is then the action's).
+      - Mutually exclusive with O(pipeline_name).
     type: int
+  pipeline_name:
+    description:
+      - The exact name of a pipeline of O(project_name), instead of O(pipeline_id). It is looked up in the project's
+        pipelines (one more request per page of the list); a name that matches none or several pipelines fails the
+        task, listing what the project holds.
+    type: str
   action_id:
     description:
-      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) are needed too), whose
-        variable this is then.
+      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) or O(pipeline_name) are
+        needed too), whose variable this is then.
       - Before an action variable is created, the action is checked to belong to that pipeline.
     type: int
   key:
@@ -165,6 +173,9 @@ options:
       pipeline_id:
         description: The old scope's pipeline (with its O(previous_scope.project_name)).
         type: int
+      pipeline_name:
+        description: The old scope's pipeline by its exact name, instead of O(previous_scope.pipeline_id).
+        type: str
       action_id:
         description: The old scope's action (with its pipeline).
         type: int

@@ -29,7 +29,8 @@ extends_documentation_fragment:
 notes:
   - Needs a token with the E(VARIABLE_INFO) scope.
   - "Requests made: one C(GET) of the scope's variables, plus for an action scope one C(GET) of the action, which
-    checks that it belongs to the pipeline."
+    checks that it belongs to the pipeline; with O(pipeline_name), one more per page of the project's pipeline
+    list."
 seealso:
   - module: opsflow.pipelines.buddy_variable
 options:
@@ -42,11 +43,17 @@ options:
     description:
       - The numerical ID of a pipeline of O(project_name), whose variables are listed; with O(action_id), the
         pipeline of the action.
+      - Mutually exclusive with O(pipeline_name).
     type: int
+  pipeline_name:
+    description:
+      - The exact name of a pipeline of O(project_name), instead of O(pipeline_id) (looked up in the project's
+        pipelines).
+    type: str
   action_id:
     description:
-      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) are needed too), whose
-        variables are listed.
+      - The numerical ID of an action of the pipeline (O(project_name) and O(pipeline_id) or O(pipeline_name) are
+        needed too), whose variables are listed.
     type: int
   key:
     description:

@@ -250,7 +250,9 @@ BAD_INPUT = [
     ({'key': 'X', 'value': 'bad-value', 'action_id': 5, 'project_name': PROJECT}, 'action_id needs the pipeline'),
     ({'key': 'X', 'value': 'bad-value', 'action_id': 5}, 'action_id needs the pipeline'),
     ({'key': 'X', 'value': 'bad-value', 'pipeline_id': 1}, 'pipeline_id needs project_name'),
-    ({'key': 'X', 'value': 'bad-value', 'pipeline_id': 0, 'project_name': PROJECT}, 'must be a positive integer'),
+    ({'key': 'X', 'value': 'bad-value', 'project_name': PROJECT, 'pipeline_id': 1, 'pipeline_name': 'Release'},
+     'both name a pipeline'),
+    ({'key': 'X', 'value': 'bad-value', 'pipeline_id': 0, 'project_name': PROJECT}, 'a positive integer'),
     ({'key': 'X', 'value': 'bad-value', 'previous_scope': {'action_id': 3}}, 'previous_scope.action_id needs'),
     ({'key': 'X', 'previous_key': 'Y', 'state': 'absent'}, "can't be used with state: absent"),
     ({'key': 'X', 'previous_key': 'X'}, 'name this variable itself'),
@@ -306,3 +308,36 @@ def test_scoped_lists_of_either_shape_find_the_scope_own_variable(emulator, run_
     assert changed.changed_tasks() == ['APP_ENV for the pipeline']
     [patch] = log.writes()
     assert patch['path'] == '%s/%d' % (VARIABLES_PATH, before[('pipeline', PIPELINE)]['id'])
+
+
+def test_a_pipeline_given_by_name(emulator, run_playbook):
+    """pipeline_name is looked up in the project's pipelines (one list), then works as pipeline_id."""
+    playbook = play(task('Release variable', project_name=PROJECT, pipeline_name='Release', key='CHANNEL',
+                         value='stable'),
+                    task('Release variables', module=INFO_MODULE, project_name=PROJECT, pipeline_name='Release'))
+    log = Log(emulator)
+    created = run_playbook(playbook)
+    assert created.changed_tasks() == ['Release variable']
+    assert [scope_of(item) for item in stored_by_key(emulator, 'CHANNEL')] == [('pipeline', 2)]
+    assert [item['key'] for item in created.task('Release variables')['variables']] == ['CHANNEL']
+    log.again()
+    again = run_playbook(playbook)
+    assert again.changed_tasks() == [] and log.writes() == []
+    pipelines_path = '/workspaces/%s/projects/%s/pipelines' % (WS, PROJECT)
+    # Per task: the project's pipeline list (as many pages as the list paging takes), then one variables list.
+    paths = [entry['path'] for entry in log.entries()]
+    assert paths.count(VARIABLES_PATH) == 2 and set(paths) == {pipelines_path, VARIABLES_PATH}, log.summary()
+    assert paths[0] == pipelines_path and paths[-1] == VARIABLES_PATH, log.summary()
+
+
+def test_a_create_that_commits_and_never_answers_is_found_not_sent_again(emulator, run_playbook):
+    emulator.add_fault(kind='hang_after_commit', method='POST', path=r'/variables$', delay=5)
+    playbook = play(task('Create with a hang', project_name=PROJECT, key='ONCE', value=SECRET, encrypted=True,
+                         request_timeout=2))
+    log = Log(emulator)
+    run = run_playbook(playbook, verbosity=4)
+    assert run.task('Create with a hang')['changed'] is True
+    assert [(entry['status'], entry['fault']) for entry in log.entries('POST')] == [(201, 'hang_after_commit')]
+    assert len(stored_by_key(emulator, 'ONCE')) == 1
+    assert 'found the variable it added' in run.output
+    assert_absent_from(SECRET, run.output, results_text(run))

@@ -63,10 +63,22 @@ class FakeActions:
         return {"id": action_id} if action_id in self.known else None
 
 
+class FakePipelines:
+    """The project's pipelines, for look-ups by name."""
+
+    def __init__(self):
+        self.calls = []
+
+    def list_pipelines(self, location):
+        self.calls.append(("list_pipelines", location.project_name))
+        return [{"id": 12, "name": "Release"}, {"id": 13, "name": "Nightly"}]
+
+
 class FakeClient:
     def __init__(self, *stored, **kwargs):
         self.variables = FakeVariables(*stored)
         self.actions = FakeActions(**kwargs)
+        self.pipelines = FakePipelines()
 
 
 def params(**given):
@@ -85,7 +97,7 @@ def writes(client):
 @pytest.mark.parametrize("given, message", [
     (dict(key="K", action_id=5, project_name="p"), "action_id needs the pipeline"),
     (dict(key="K", pipeline_id=2), "pipeline_id needs project_name"),
-    (dict(key="K", pipeline_id=-1, project_name="p"), "pipeline_id must be a positive integer"),
+    (dict(key="K", pipeline_id=-1, project_name="p"), "pipeline_id must be the ID of a pipeline, a positive integer"),
     (dict(key="K", previous_scope=dict(project_name=None, pipeline_id=3, action_id=None)),
      "previous_scope.pipeline_id needs previous_scope.project_name"),
     (dict(key="K", previous_key="K"), "name this variable itself"),
@@ -93,13 +105,21 @@ def writes(client):
     (dict(key="K", type="VAR", file_chmod="600"), "not to type VAR"),
     (dict(key="K", type="FILE", run_only_settable=True), "type VAR only"),
     (dict(key=" "), "key may not be empty"),
+    (dict(key="K", project_name="p", pipeline_id=2, pipeline_name="Release"), "both name a pipeline"),
+    (dict(key="K", pipeline_name="Release"), "pipeline_name needs project_name"),
+    (dict(key="K", project_name="p", pipeline_name=" "), "pipeline_name may not be empty"),
+    (dict(key="K", project_name="p", pipeline_id=True), "a positive integer"),
+    (dict(key="K", project_name="p", pipeline_id=2, action_id=False), "a positive integer"),
+    (dict(key="K", project_name="p", pipeline_name="Release", previous_key="K",
+          previous_scope=dict(project_name="p", pipeline_id=None, pipeline_name="Release", action_id=None)),
+     "name this variable itself"),
 ])
 def test_bad_input_is_refused_before_any_call(given, message):
     client = FakeClient()
     with pytest.raises(ValidationError) as caught:
         logic.ensure_variable(client, params(**given))
     assert message in caught.value.message
-    assert client.variables.calls == [] and client.actions.calls == []
+    assert client.variables.calls == [] and client.actions.calls == [] and client.pipelines.calls == []
 
 
 def test_previous_key_alone_keeps_the_scope_and_an_empty_previous_scope_is_the_workspace():
@@ -282,3 +302,47 @@ def test_info_masks_encrypted_values_and_keys_and_shows_plain_ones():
     assert result["variables"][2]["passphrase"] == "********"
     one = logic.variable_info(client, params(key="S"))
     assert [item["id"] for item in one["variables"]] == [2]
+
+
+# --- pipelines by name ---------------------------------------------------------------------------
+
+def test_a_pipeline_name_is_looked_up_once_then_the_variables_are_read():
+    client = FakeClient(dict(PLAIN, pipeline={"id": 12}))
+    result = logic.ensure_variable(client, params(key="K", value="old-value", project_name="p",
+                                                  pipeline_name="Release"), want_diff=True)
+    assert result["changed"] is False and writes(client) == []
+    assert client.pipelines.calls == [("list_pipelines", "p")]
+    assert client.variables.calls == [("list", "pipeline 12")]
+    assert result["diff"]["before"]["scope"] == "pipeline 12"
+
+
+def test_an_action_of_a_pipeline_given_by_name_is_checked_in_that_pipeline():
+    client = FakeClient()
+    logic.ensure_variable(client, params(key="K", value="v1", project_name="p", pipeline_name="Nightly",
+                                         action_id=1001))
+    assert client.actions.calls == [("get_action", 13, 1001)]
+    assert writes(client)[0][1]["action"] == {"id": 1001}
+
+
+def test_an_unknown_pipeline_name_fails_listing_the_project_pipelines():
+    client = FakeClient()
+    with pytest.raises(OpsflowError) as caught:
+        logic.ensure_variable(client, params(key="K", value="v1", project_name="p", pipeline_name="Deploy"))
+    assert "no pipeline named 'Deploy'" in caught.value.message and "'Release' (id 12)" in caught.value.message
+    assert client.variables.calls == []
+
+
+def test_a_move_to_the_same_pipeline_by_name_is_refused_once_the_name_is_known():
+    client = FakeClient()
+    with pytest.raises(ValidationError) as caught:
+        logic.ensure_variable(client, params(key="K", project_name="p", pipeline_name="Release",
+                                             previous_scope=dict(project_name="p", pipeline_id=12,
+                                                                 pipeline_name=None, action_id=None)))
+    assert "name this variable itself" in caught.value.message
+    assert client.variables.calls == []
+
+
+def test_info_by_pipeline_name():
+    client = FakeClient(dict(PLAIN, pipeline={"id": 13}), dict(PLAIN, id=3, pipeline={"id": 12}))
+    result = logic.variable_info(client, params(key=None, project_name="p", pipeline_name="Nightly"))
+    assert [item["id"] for item in result["variables"]] == [1]
