@@ -92,7 +92,9 @@ class BinaryTransport(Transport):
         raw = self._session.request(method, self.base_url + path, params=query, headers=headers,
                                     timeout=self.timeout, verify=self.validate_certs, allow_redirects=False,
                                     **kwargs)
-        content = raw.content or b""
+        content = getattr(raw, "content", None)
+        if content is None:
+            content = (getattr(raw, "text", None) or "").encode("utf-8")
         text = content.decode("utf-8", "replace") if (raw.status_code >= 300 or body.upload is not None) else ""
         response = Response(raw.status_code, raw.headers, text)
         response.content = content  # type: ignore[attr-defined]
