@@ -60,6 +60,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import userinfo_values
 
 SecretFinder = Callable[[Dict[str, Any]], Iterable[str]]
 RunFunction = Callable[[Any, Any], Dict[str, Any]]
@@ -119,6 +120,8 @@ class ArgumentSpec:
 class OpsflowModule(AnsibleModule):
     """AnsibleModule that also hides secrets no argument spec can mark ``no_log``.
 
+    Credentials written into a URL option (``https://user:pw@host``) are hidden in every module.
+
     An encrypted variable's ``value`` is a secret only because of its sibling
     ``encrypted: true``; ``secret_finder`` names such values, and they join
     ``no_log_values`` before the invocation is logged, so they reach neither
@@ -131,6 +134,9 @@ class OpsflowModule(AnsibleModule):
         self._hide_found_secrets()
 
     def _hide_found_secrets(self) -> None:
+        # A URL option (api_url, ...) is no secret, but a user:password@ written into it is, in every module.
+        self.no_log_values.update(userinfo_values(*(value for value in (self.params or {}).values()
+                                                    if isinstance(value, str))))
         if self._secret_finder is not None:
             self.no_log_values.update(self._secret_finder(self.params))
 

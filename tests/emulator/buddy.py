@@ -165,15 +165,60 @@ def pipeline_view(base: str, ws: str, project_name: str, project: Dict[str, Any]
 
 
 # --- lists ---------------------------------------------------------------------------------------
+# Realism switches for Buddy lists, per test: seed ``{"list_settings": {...}}`` (a reset brings back the start-up
+# values of --list-view / --page-size / --max-per-page).
+#   view:         "full" (entries are whole objects) | "short" (entries hold a few keys; actions: SHORT_ACTION_KEYS)
+#   page_size:    per_page when the client sends none (Buddy documents 20)
+#   max_per_page: the most items a page holds, whatever per_page asks; lists state no total, so a client that
+#                 asks for more sees a short page that is not the last one
+LIST_SETTING_CHOICES = {"view": ("full", "short")}
+
+
+def list_settings(state: State) -> Dict[str, Any]:
+    """The list switches now in force (see above)."""
+    if "list_settings" not in state.data:
+        init_list_settings(state)
+    return state.data["list_settings"]
+
+
+def init_list_settings(state: State) -> None:
+    config = state.config
+    state.data["list_settings"] = {"view": config.list_view, "page_size": config.page_size,
+                                   "max_per_page": config.max_per_page}
+
+
+def seed_list_settings(state: State, values: Any) -> None:
+    """Seed ``list_settings``: ``view``, ``page_size``, ``max_per_page``."""
+    if not isinstance(values, dict):
+        raise ApiError(400, "seed: list_settings must be an object")
+    current = list_settings(state)
+    unknown = sorted(set(values) - set(current))
+    if unknown:
+        raise ApiError(400, "seed: unknown list_settings: %s" % ", ".join(unknown))
+    for key, value in values.items():
+        if key in LIST_SETTING_CHOICES:
+            if value not in LIST_SETTING_CHOICES[key]:
+                raise ApiError(400, "seed: list_settings.%s must be one of %s" % (key, ", ".join(LIST_SETTING_CHOICES[key])))
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ApiError(400, "seed: list_settings.%s must be a positive integer" % key)
+        current[key] = value
+
+
+def list_view(state: State) -> str:
+    """``full`` or ``short`` list entries."""
+    return list_settings(state)["view"]
+
+
 def page_params(state: State, request: Request) -> Tuple[int, int]:
-    """``page`` (from 1) and ``per_page`` (default ``--page-size``, capped at ``--max-per-page``); 400 below 1."""
+    """``page`` (from 1) and ``per_page`` (default ``page_size``, capped at ``max_per_page``); 400 below 1."""
+    current = list_settings(state)
     page = request.query_int("page", 1)
-    per_page = request.query_int("per_page", state.config.page_size)
+    per_page = request.query_int("per_page", current["page_size"])
     if page < 1:
         raise ApiError(400, "Query parameter 'page' must be 1 or more")
     if per_page < 1:
         raise ApiError(400, "Query parameter 'per_page' must be 1 or more")
-    return page, min(per_page, state.config.max_per_page)
+    return page, min(per_page, current["max_per_page"])
 
 
 def page_of(items: Sequence[Any], page: int, per_page: int) -> List[Any]:

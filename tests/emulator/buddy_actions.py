@@ -464,7 +464,7 @@ def list_actions(state: State, request: Request) -> HandlerResult:
     page, per_page = buddy.page_params(state, request)
     chunk = buddy.page_of(pipeline.get("actions", []), page, per_page)
     views = [_render(request, ws, project_name, pipeline, stored) for stored in chunk]
-    if state.config.list_view == "short":
+    if buddy.list_view(state) == "short":
         views = [short_action(view) for view in views]
     base_url = buddy.pipeline_url(request.base_url, ws, project_name, pipeline["id"])
     html_url = buddy.pipeline_html_url(request.base_url, ws, project_name, pipeline["id"])
@@ -507,5 +507,10 @@ ROUTES = (
 
 
 def register(app: Emulator) -> None:
-    """Actions are seeded with their pipeline (``buddy_pipelines.seed_workspaces``)."""
+    """Actions are seeded with their pipeline (``buddy_pipelines.seed_workspaces``).
+
+    The list switches (``buddy.list_settings``) are registered here, with the first list that reads them.
+    """
     app.add_routes(ROUTES)
+    app.add_state_init(buddy.init_list_settings)
+    app.add_seed_handler("list_settings", buddy.seed_list_settings)

@@ -32,7 +32,7 @@ class Config:
     buddy_readonly_tokens: List[str] = field(default_factory=lambda: [DEFAULT_BUDDY_READONLY_TOKEN])
     blink_keys: List[str] = field(default_factory=lambda: [DEFAULT_BLINK_KEY])
     blink_readonly_keys: List[str] = field(default_factory=lambda: [DEFAULT_BLINK_READONLY_KEY])
-    page_size: int = 5
+    page_size: int = 20
     max_per_page: int = 100
     rate_limit: int = 1000
     rate_window: int = 60
@@ -74,8 +74,8 @@ def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
                         help="accepted Blink API key (repeatable; default %s)" % DEFAULT_BLINK_KEY)
     parser.add_argument("--blink-readonly-key", action="append", dest="blink_readonly_keys", metavar="K",
                         help="Blink key with a Viewer role (repeatable; default %s)" % DEFAULT_BLINK_READONLY_KEY)
-    parser.add_argument("--page-size", type=int, default=5, help="default per_page of lists (default 5)")
-    parser.add_argument("--max-per-page", type=int, default=100, help="cap on per_page (default 100)")
+    parser.add_argument("--page-size", type=int, default=20, help="default per_page of lists (default 20, as Buddy documents)")
+    parser.add_argument("--max-per-page", type=int, default=100, help="cap on per_page, whatever the client asks (default 100; lists state no total)")
     parser.add_argument("--rate-limit", type=int, default=1000, help="Buddy requests per window before 429 (default 1000)")
     parser.add_argument("--rate-window", type=int, default=60, help="rate limit window in seconds (default 60)")
     parser.add_argument("--list-view", choices=("short", "full"), default="full",

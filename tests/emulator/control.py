@@ -270,6 +270,10 @@ class EmulatorControl:
         """Merge a seed into the current state (actions are appended)."""
         self._call("POST", "/seed", data)
 
+    def list_settings(self, **values: Any) -> None:
+        """Switch the Buddy lists for this test (a reset switches back): ``view="short"``, ``max_per_page=3``, ..."""
+        self.seed({"list_settings": values})
+
     def seed_actions(self, ws: str, project: str, pipeline_id: int, actions: List[Dict[str, Any]]) -> None:
         """Append stored actions to one pipeline (shortcut for ``seed``)."""
         self.seed({"workspaces": {ws: {"projects": {project: {"pipelines": {str(pipeline_id): {"actions": actions}}}}}}})

@@ -247,7 +247,10 @@ class Fault:
     delay: Optional[float] = None
     reset_in: Optional[int] = None
     retry_after: Optional[Any] = None
+    gather: Optional[int] = None
     hits: int = 0
+    # ``slow`` with ``gather``: the requests it holds, shared by every copy handed out by FaultQueue.take.
+    _gate: Any = field(default=None, repr=False, compare=False)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method:
@@ -257,14 +260,34 @@ class Fault:
         return True
 
     def as_dict(self) -> Dict[str, Any]:
-        return {key: value for key, value in self.__dict__.items() if value is not None}
+        return {key: value for key, value in self.__dict__.items() if value is not None and not key.startswith("_")}
+
+    def hold(self, stopping: threading.Event) -> None:
+        """``slow``: wait ``delay`` seconds; with ``gather`` N, wait until N requests are held (``delay`` at most).
+
+        ``gather`` makes concurrent clients meet: their requests are processed together, whatever the speed of
+        the machine (two playbooks' list calls both answered before either adds, say).
+        """
+        if not self.gather:
+            stopping.wait(self.delay or 0)
+            return
+        gate = self._gate
+        with gate["lock"]:
+            gate["held"] += 1
+            gate["lock"].notify_all()
+            deadline = time.monotonic() + (self.delay or 0)
+            while gate["held"] < self.gather and not stopping.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                gate["lock"].wait(min(remaining, 0.05))
 
 
 def parse_fault(spec: Dict[str, Any], fault_id: int) -> Fault:
     """Validate a fault spec from the control API; raises ApiError(400)."""
     if not isinstance(spec, dict):
         raise ApiError(400, "fault must be a JSON object")
-    known = {"kind", "times", "method", "path", "status", "message", "delay", "reset_in", "retry_after"}
+    known = {"kind", "times", "method", "path", "status", "message", "delay", "reset_in", "retry_after", "gather"}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise ApiError(400, "unknown fault fields: %s" % ", ".join(unknown))
@@ -279,6 +302,9 @@ def parse_fault(spec: Dict[str, Any], fault_id: int) -> Fault:
             re.compile(spec["path"])
         except re.error as exc:
             raise ApiError(400, "path is not a valid regex: %s" % exc)
+    gather = spec.get("gather")
+    if gather is not None and (kind != "slow" or not isinstance(gather, int) or isinstance(gather, bool) or gather < 1):
+        raise ApiError(400, "gather (a positive integer) applies to 'slow' faults only")
     status = spec.get("status")
     if kind == "status" and not isinstance(status, int):
         raise ApiError(400, "a 'status' fault needs an integer 'status'")
@@ -296,6 +322,8 @@ def parse_fault(spec: Dict[str, Any], fault_id: int) -> Fault:
         delay=float(values["delay"]) if values.get("delay") is not None else None,
         reset_in=int(values["reset_in"]) if values.get("reset_in") is not None else None,
         retry_after=values.get("retry_after"),
+        gather=gather,
+        _gate={"lock": threading.Condition(), "held": 0} if gather else None,
     )
 
 
@@ -660,7 +688,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         outcome = self._apply_fault(fault, request, service) if fault else None
         if outcome is None:
             if fault is not None and fault.kind == "slow":
-                app.stopping.wait(fault.delay or 0)
+                fault.hold(app.stopping)
             outcome = self._dispatch(request, service_name)
             if fault is not None and fault.kind == "hang_after_commit":
                 app.log.update(entry, status=outcome.status, fault=fault.kind)

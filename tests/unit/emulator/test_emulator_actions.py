@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ACTIONS, PIPELINE
-from emulator.control import EmulatorProcess, filler_actions
+from emulator.control import EmulatorError, EmulatorProcess, filler_actions
 
 BLACKFIRE = {
     "name": "Profile",
@@ -224,14 +224,30 @@ def test_other_project_same_pipeline_id_is_separate(api, control):
 
 
 def test_pagination_default_page_size_and_pages(api, control):
-    control.seed_actions("acme", "website", 1, filler_actions(12))
+    control.seed_actions("acme", "website", 1, filler_actions(45))
     pages = []
     for page in range(1, 5):
         status, _headers, body = api.get(ACTIONS + "?page=%d" % page)
         assert status == 200
+        assert set(body) == {"url", "html_url", "actions"}  # as documented: no totals, no page size
         pages.append([action["name"] for action in body["actions"]])
-    assert [len(names) for names in pages] == [5, 5, 2, 0]
-    assert sum(pages, []) == ["filler-%d" % i for i in range(1, 13)]
+    assert [len(names) for names in pages] == [20, 20, 5, 0]
+    assert sum(pages, []) == ["filler-%d" % i for i in range(1, 46)]
+
+
+def test_list_settings_switch_the_cap_and_the_view_until_the_next_reset(api, control):
+    control.seed_actions("acme", "website", 1, filler_actions(7))
+    control.list_settings(max_per_page=3, view="short")
+    body = api.get(ACTIONS + "?per_page=30")[2]
+    assert [action["name"] for action in body["actions"]] == ["filler-1", "filler-2", "filler-3"]
+    assert set(body["actions"][0]) <= {"url", "html_url", "id", "name", "type", "trigger_time", "run_next",
+                                       "disabled", "last_execution_status"}
+    assert control.state()["list_settings"] == {"view": "short", "page_size": 20, "max_per_page": 3}
+    with pytest.raises(EmulatorError):
+        control.list_settings(view="tiny")
+    control.reset()
+    assert len(api.get(ACTIONS + "?per_page=30")[2]["actions"]) == 0
+    assert control.state()["list_settings"]["max_per_page"] == 100
 
 
 def test_pagination_per_page_cap_and_sixty_actions(api, control):

@@ -105,6 +105,24 @@ def test_slow_fault_processes_normally(api, control):
     assert control.requests()[-1]["fault"] == "slow"
 
 
+def test_a_gathering_slow_fault_answers_the_held_requests_together(api, control):
+    # Two clients' list calls are both answered before either adds: the state each sees is the one before.
+    import threading  # pylint: disable=import-outside-toplevel
+    control.add_fault(kind="slow", method="GET", path=r"/actions$", times=2, gather=2, delay=30)
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(api.get(ACTIONS)))
+    first.start()
+    while not control.requests():
+        time.sleep(0.01)
+    assert answers == [] and first.is_alive()  # held until a second list call arrives
+    answers.append(api.get(ACTIONS))
+    first.join(10)
+    assert [answer[0] for answer in answers] == [200, 200]
+    assert [entry["fault"] for entry in control.requests()] == ["slow", "slow"]
+    with pytest.raises(Exception):
+        control.add_fault(kind="status", status=500, gather=2)
+
+
 def test_faults_listed_and_cleared(control):
     control.add_fault(kind="status", status=500, times=3, path="x")
     listed = control.faults()

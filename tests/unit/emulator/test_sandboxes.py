@@ -125,6 +125,7 @@ def wait_status(api, sandbox_id, wanted, limit=200):
 def test_list_is_paged_and_needs_the_project(api, control):
     control.seed(seeded(*[{"name": "S%d" % index, "identifier": "s%d" % index} for index in range(7)]))
     control.seed(seeded({"name": "Other", "identifier": "o"}, project_name="other"))
+    control.list_settings(page_size=5)
     status, _headers, body = api.get(SANDBOXES)
     assert status == 400 and "project_name" in body["errors"][0]["message"]
     status, _headers, first = api.get(LIST)

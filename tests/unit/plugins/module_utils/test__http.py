@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import json
 import os
+import ssl
 
 import pytest
 import requests
@@ -446,3 +447,64 @@ def test_a_cut_off_answer_to_a_post_may_have_committed():
         transport.request("POST", "/x", body={}, expected=(201,))
     assert caught.value.may_have_committed is True
     assert len(session.calls) == 1
+
+
+def test_a_connect_timeout_to_a_post_counts_as_never_sent_so_it_is_retried():
+    transport, session, _sleeps, warnings = make_transport(requests.exceptions.ConnectTimeout("connect timed out"),
+                                                           FakeRaw(201, {"id": 1}))
+    assert transport.request("POST", "/x", body={}, expected=(201,)).json == {"id": 1}
+    assert len(session.calls) == 2 and "could not connect" in warnings[0]
+
+
+def test_an_error_chain_holding_plain_string_reasons_is_walked_without_crashing():
+    # ssl.SSLError.reason and some urllib3 reasons are strings, not exceptions.
+    inner = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+    inner.reason = "WRONG_VERSION_NUMBER"
+    outer = requests.exceptions.SSLError(inner)
+    outer.reason = "a string reason"
+    assert _http._never_sent(outer) is True
+    assert _http._tls_failure(outer) == "handshake"
+
+
+def test_a_self_signed_certificate_gives_the_tls_message_without_retries():
+    verify = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                                             "self-signed certificate")
+    transport, session, _sleeps, warnings = make_transport(requests.exceptions.SSLError(verify))
+    with pytest.raises(TransportError) as caught:
+        transport.request("POST", "/x", body={})
+    message = caught.value.message
+    assert "TLS error: the certificate of https://api.example.test could not be verified" in message
+    assert "validate_certs: false only for a server you trust" in message
+    assert caught.value.may_have_committed is False and len(session.calls) == 1 and warnings == []
+
+
+def test_https_to_a_plain_http_port_says_so():
+    transport, _session, _sleeps, _warnings = make_transport(
+        requests.exceptions.SSLError(ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")),
+        base_url="https://user:pw@api.example.test")
+    with pytest.raises(TransportError) as caught:
+        transport.request("GET", "/x")
+    assert "no TLS handshake with https://********@api.example.test (is it a plain http:// server" in caught.value.message
+    assert "pw" not in caught.value.message
+
+
+@pytest.mark.parametrize("value", ["tøkén€", "tok\u00e9n"])
+def test_a_credential_outside_ascii_fails_without_showing_it(value):
+    with pytest.raises(ValidationError) as caught:
+        _http.credential(value, "token")
+    assert "token contains characters outside ASCII" in caught.value.message
+    assert value not in caught.value.message and caught.value.details["options"] == ["token"]
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1.0, 0])
+def test_a_request_timeout_that_is_no_finite_positive_number_fails_first(timeout):
+    with pytest.raises(ValidationError) as caught:
+        _http.Transport("https://x.test", {}, timeout=timeout, session=ScriptedSession())
+    assert "request_timeout must be a finite number" in caught.value.message
+
+
+@pytest.mark.parametrize("url", ["https://x.test/api?x=1", "https://x.test#frag", "https://user:pw@x.test/?a"])
+def test_an_api_url_with_a_query_or_fragment_fails_first(url):
+    with pytest.raises(ValidationError) as caught:
+        _http.Transport(url, {}, session=ScriptedSession())
+    assert "may not hold a query" in caught.value.message and "pw" not in caught.value.message
