@@ -224,13 +224,14 @@ class BuddySandboxCommandsClient:
 
     def run(self, workspace: str, sandbox_id: str, command: str, runtime: str = "BASH",
             wait_timeout: float = 600, poll_interval: float = 2.0,
-            sleep: Callable[[float], None] = time.sleep, first_poll: Optional[float] = None) -> CommandResult:
+            sleep: Callable[[float], None] = time.sleep, first_poll: Optional[float] = None,
+            clock: Callable[[], float] = time.monotonic) -> CommandResult:
         """Start a command, wait for its end, read its output; ``ended`` false when time ran out.
 
         ``first_poll`` starts the pauses shorter than the wait loop's own first one (the connection
         plugin's steps mostly last milliseconds); they double until they meet the loop's.
         """
-        deadline = Deadline(wait_timeout)
+        deadline = Deadline(wait_timeout, clock=clock)
         if first_poll is not None:
             sleep = _ramped(sleep, first_poll)
         record = self.start_command(workspace, sandbox_id, command, runtime)
