@@ -18,8 +18,8 @@ requirements:
 notes:
   - In C(module_defaults), C(group/opsflow.pipelines.buddy) should set only the connection options (O(api_url),
     O(token), O(validate_certs), O(request_timeout), O(max_retries)); set C(workspace), C(project_name) and
-    C(pipeline_id) on each task, since not every module of the group accepts them (C(pipeline_id) is refused by
-    M(opsflow.pipelines.buddy_sandbox_info)). A YAML anchor or a variable keeps them in one place.
+    C(pipeline_id) (or C(pipeline_name)) on each task, since not every module of the group accepts them
+    (C(pipeline_id) is refused by M(opsflow.pipelines.buddy_sandbox_info)). A YAML anchor or a variable keeps them in one place.
 options:
   api_url:
     description:
@@ -88,6 +88,13 @@ options:
     description:
       - The numerical ID of the pipeline, as in
         C(https://app.buddy.works/<workspace>/<project_name>/pipelines/pipeline/<pipeline_id>).
+      - Exactly one of O(pipeline_id) and O(pipeline_name) is required.
     type: int
-    required: true
+  pipeline_name:
+    description:
+      - The pipeline's exact name, instead of O(pipeline_id). The project's pipelines are listed (every page)
+        once per task to find its ID; no pipeline of that name, or several, fail the task naming what the
+        project holds.
+      - Exactly one of O(pipeline_id) and O(pipeline_name) is required.
+    type: str
 '''

@@ -15,7 +15,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError, ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 
 
@@ -86,7 +86,11 @@ def test_location_specs_match_the_doc_fragment_sections():
             documented.update(yaml.safe_load(ModuleDocFragment.PIPELINE)["options"])
         assert set(documented) == set(spec.argument_spec), section
         for name, entry in spec.argument_spec.items():
-            assert documented[name]["type"] == entry["type"] and documented[name]["required"] is True, name
+            assert documented[name]["type"] == entry["type"], name
+            assert documented[name].get("required", False) == entry.get("required", False), name
+    # One of pipeline_id / pipeline_name, never both.
+    assert ["pipeline_id", "pipeline_name"] in [list(entry) for entry in _buddy.PIPELINE_SPEC.mutually_exclusive]
+    assert ["pipeline_id", "pipeline_name"] in [list(entry) for entry in _buddy.PIPELINE_SPEC.required_one_of]
 
 
 @pytest.mark.parametrize("pipeline_id", [0, -1])
@@ -96,3 +100,75 @@ def test_a_pipeline_id_below_one_is_refused_before_any_request(pipeline_id):
         _buddy.PipelineLocation("acme", "website", pipeline_id)
     assert "pipeline_id must be the ID of a pipeline, a positive integer" in caught.value.message
     assert caught.value.details["options"] == ["pipeline_id"]
+
+
+@pytest.mark.parametrize("pipeline_id", [True, False, "7", 7.0])
+def test_a_pipeline_id_that_is_no_integer_is_refused_before_any_request(pipeline_id):
+    # `pipeline_id: true` passes Ansible's int check (bool is an int) and would be sent as /pipelines/True.
+    with pytest.raises(ValidationError) as caught:
+        _buddy.PipelineLocation("acme", "website", pipeline_id)
+    assert caught.value.details["options"] == ["pipeline_id"]
+
+
+class FakeLister:
+    def __init__(self, pipelines):
+        self.pipelines = pipelines
+        self.calls = 0
+
+    def list_pipelines(self, location):
+        self.calls += 1
+        return list(self.pipelines)
+
+
+def test_pipeline_name_is_resolved_once_and_only_when_a_path_needs_it():
+    lister = FakeLister([{"id": 4, "name": "Release"}, {"id": 9, "name": "Deploy"}])
+    location = _buddy.PipelineLocation("acme", "website", pipeline_name="Deploy", pipelines=lister)
+    assert lister.calls == 0
+    assert location.pipelines_path() == "/workspaces/acme/projects/website/pipelines"
+    assert lister.calls == 0
+    assert location.actions_path() == "/workspaces/acme/projects/website/pipelines/9/actions"
+    assert location.executions_path(3) == "/workspaces/acme/projects/website/pipelines/9/executions/3"
+    assert location.pipeline_id == 9 and lister.calls == 1
+
+
+def test_pipeline_name_that_is_missing_fails_naming_what_the_project_holds():
+    lister = FakeLister([{"id": 4, "name": "Release"}, {"id": 9, "name": "Deploy"}])
+    location = _buddy.PipelineLocation("acme", "website", pipeline_name="deploy", pipelines=lister)
+    with pytest.raises(OpsflowError) as caught:
+        location.actions_path()
+    assert "no pipeline named 'deploy'" in caught.value.message
+    assert "'Release' (id 4)" in caught.value.message and "'Deploy' (id 9)" in caught.value.message
+
+
+def test_pipeline_name_held_twice_fails_naming_the_ids():
+    lister = FakeLister([{"id": 4, "name": "Deploy"}, {"id": 9, "name": "Deploy"}])
+    location = _buddy.PipelineLocation("acme", "website", pipeline_name="Deploy", pipelines=lister)
+    with pytest.raises(OpsflowError) as caught:
+        location.pipeline_path()
+    assert "2 pipelines named 'Deploy' (ids 4, 9)" in caught.value.message
+
+
+def test_an_empty_project_says_so():
+    location = _buddy.PipelineLocation("acme", "website", pipeline_name="Deploy", pipelines=FakeLister([]))
+    with pytest.raises(OpsflowError) as caught:
+        location.pipeline_path()
+    assert "it has no pipelines" in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_blank_pipeline_name_is_refused_before_any_request(name):
+    with pytest.raises(ValidationError) as caught:
+        _buddy.PipelineLocation("acme", "website", pipeline_name=name, pipelines=FakeLister([]))
+    assert caught.value.details["options"] == ["pipeline_name"]
+
+
+def test_from_params_builds_a_lister_over_the_connection_options_when_none_is_given():
+    params = {"api_url": "https://api.buddy.works", "token": "tok", "validate_certs": True, "request_timeout": 30.0,
+              "max_retries": 0, "workspace": "acme", "project_name": "website", "pipeline_id": None,
+              "pipeline_name": "Deploy"}
+    location = _buddy.PipelineLocation.from_params(params)
+    assert location._pipelines.transport.headers["Authorization"] == "Bearer tok"
+    given = FakeLister([{"id": 2, "name": "Deploy"}])
+    assert _buddy.PipelineLocation.from_params(params, given).pipeline_id == 2
+    by_id = _buddy.PipelineLocation.from_params(dict(params, pipeline_id=5, pipeline_name=None))
+    assert by_id.pipeline_id == 5 and by_id._pipelines is None
