@@ -70,6 +70,7 @@ def load(tmp_path, sandboxes, name="inv.buddy_sandboxes.yml", **config):
     C.config.initialize_plugin_configuration_definitions("inventory", NAME, doc["options"])
     plugin = buddy_sandboxes.InventoryModule()
     plugin._load_name = NAME
+    plugin._redirected_names = [NAME]  # set by the plugin loader
     inventory = InventoryData()
     with mock.patch.object(buddy_sandboxes.BuddyClient, "from_params", return_value=FakeClient(sandboxes)):
         plugin.parse(inventory, DataLoader(), str(path), cache=False)
