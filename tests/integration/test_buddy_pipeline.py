@@ -104,3 +104,99 @@ def test_create_from_nothing_check_real_and_exact_rerun(emulator, run_playbook):
     assert diff['before']['pipeline']['priority'] == 'HIGH' and diff['after']['pipeline']['priority'] == 'LOW'
     assert diff['after']['actions']['Run tests']['execute_commands'] == ['pytest -x']
     assert patched.task('Deploy pipeline')['changes']['updated'] == ['Run tests']
+
+
+def seed_pipeline(emulator, pipeline_id, name, actions, project=PROJECT, **settings):
+    body = dict(settings, name=name, actions=actions)
+    emulator.seed({'workspaces': {WS: {'projects': {project: {'pipelines': {str(pipeline_id): body}}}}}})
+
+
+def test_reorder_purge_and_type_change(emulator, run_playbook):
+    seed_pipeline(emulator, 7, 'Flow', [
+        {'name': 'A', 'type': 'SLEEP', 'sleep_in_sec': 1}, {'name': 'B', 'type': 'SLEEP', 'sleep_in_sec': 1},
+        {'name': 'C', 'type': 'SLEEP', 'sleep_in_sec': 1}, {'name': 'Old', 'type': 'SLEEP', 'sleep_in_sec': 1},
+        {'name': 'D', 'type': 'SLEEP', 'sleep_in_sec': 1}])
+    flow = [sleep(name, 1) for name in ('D', 'A', 'B', 'C')]
+    log = Log(emulator)
+    # Reorder: D to the top. The API places an action only *after* another, so the fewest moves are two:
+    # D after A, then A after D. Old stays (no purge).
+    reordered = run_playbook(play(task('Flow', name='Flow', actions=flow)), diff=True)
+    assert names(by_name(emulator, 'Flow')) == ['D', 'A', 'B', 'C', 'Old']
+    ids = dict((action['name'], action['id']) for action in by_name(emulator, 'Flow')['actions'])
+    assert [(entry['method'], entry['body']) for entry in log.writes()] == [
+        ('PATCH', {'after_action_id': ids['A']}), ('PATCH', {'after_action_id': ids['D']})], log.summary()
+    assert reordered.task('Flow')['changes']['moved'] == ['D', 'A']
+    assert reordered.task('Flow')['diff']['before']['order'] == ['A', 'B', 'C', 'Old', 'D']
+
+    # Purge in check mode: shown, nothing deleted; for real: one DELETE.
+    purge = play(task('Flow', name='Flow', actions=flow, purge_actions=True))
+    log.again()
+    checked = run_playbook(purge, check=True, diff=True)
+    assert checked.task('Flow')['changes']['deleted'] == ['Old'] and log.writes() == []
+    assert 'Old' in checked.task('Flow')['diff']['before']['actions']
+    assert checked.task('Flow')['diff']['after']['order'] == ['D', 'A', 'B', 'C']
+    log.again()
+    run_playbook(purge)
+    assert [entry['method'] for entry in log.writes()] == ['DELETE'], log.summary()
+    assert names(by_name(emulator, 'Flow')) == ['D', 'A', 'B', 'C']
+
+    # A type change fails without recreate, before any write; with it, the action is replaced in place.
+    changed_type = [sleep('D', 1), docker('A'), sleep('B', 1), sleep('C', 1)]
+    log.again()
+    refused = run_playbook(play(task('Flow', name='Flow', actions=changed_type)), expect=2)
+    assert 'recreate' in refused.task('Flow')['msg'] and log.writes() == [], log.summary()
+    old_id = by_name(emulator, 'Flow')['actions'][1]['id']
+    log.again()
+    recreated = run_playbook(play(task('Flow', name='Flow', actions=changed_type, recreate=True)), diff=True)
+    stored = by_name(emulator, 'Flow')
+    assert names(stored) == ['D', 'A', 'B', 'C'] and stored['actions'][1]['type'] == 'RUN_DOCKER_CONTAINER'
+    assert stored['actions'][1]['id'] != old_id
+    assert [entry['method'] for entry in log.writes()] == ['POST', 'DELETE'], log.summary()
+    assert recreated.task('Flow')['changes']['recreated'] == ['A']
+    log.again()
+    assert run_playbook(play(task('Flow', name='Flow', actions=changed_type))).changed_tasks() == []
+    assert log.writes() == []
+
+
+def test_remote_definition_is_refused_and_secrets_never_show(emulator, run_playbook):
+    seed_pipeline(emulator, 8, 'From git', [], definition_source='REMOTE')
+    log = Log(emulator)
+    refused = run_playbook(play(task('Remote', name='From git', actions=[sleep('A')])), expect=2)
+    assert 'definition_source: REMOTE' in refused.task('Remote')['msg'] and log.writes() == []
+    # Its settings alone can still be managed.
+    run_playbook(play(task('Remote', name='From git', priority='LOW')))
+    assert by_name(emulator, 'From git')['priority'] == 'LOW'
+
+    secret_item = docker('Push', image_location='PRIVATE_REGISTRY', docker_registry='DOCKER_HUB', login='bot',
+                         password=SECRET)
+    done = run_playbook(play(task('Secret', name='With secret', actions=[secret_item])), diff=True, verbosity=4)
+    assert_absent_from(SECRET, done.output, json.dumps(done.results))
+    assert emulator.action_secrets(by_name(emulator, 'With secret')['actions'][0]['id'])['password'] == SECRET
+
+
+def test_export_round_trip(emulator, run_playbook):
+    spec = dict(DEPLOY, events=[{'type': 'PUSH', 'refs': ['refs/heads/main']}], concurrent_pipeline_runs=True,
+                actions=[docker('Run tests', variables=[{'key': 'MODE', 'value': 'ci'}]), sleep('Settle')])
+    run_playbook(play(task('Deploy pipeline', **spec)))
+    feed = "{{ result.pipelines[0].definition | combine({'workspace': '%s', 'project_name': '%s'}) }}"
+    exported = play(task('Export', module=INFO_MODULE, name='Deploy', export=True),
+                    {'name': 'Feed back', PIPELINE_MODULE: {}, 'args': feed % (WS, PROJECT), 'register': 'fed'},
+                    {'name': 'Into an empty project', PIPELINE_MODULE: {}, 'args': feed % (WS, 'other'),
+                     'register': 'copied'})
+    log = Log(emulator)
+    done = run_playbook(exported)
+    definition = done.task('Export')['pipelines'][0]['definition']
+    assert definition['name'] == 'Deploy' and definition['priority'] == 'HIGH'
+    assert 'fail_on_prepare_env_warning' not in definition and 'id' not in definition
+    assert [item['name'] for item in definition['actions']] == ['Run tests', 'Settle']
+    assert definition['actions'][1] == {'name': 'Settle', 'type': 'SLEEP', 'fields': {'sleep_in_sec': 5}}
+    assert 'trigger_time' not in definition['actions'][0]
+    assert done.task('Feed back')['changed'] is False
+    assert done.task('Into an empty project')['changed'] is True
+    copy = by_name(emulator, 'Deploy', project='other')
+    original = by_name(emulator, 'Deploy')
+    for key in ('priority', 'tags', 'events', 'concurrent_pipeline_runs', 'refs'):
+        assert copy[key] == original[key], key
+    assert [(a['name'], a['type']) for a in copy['actions']] == [(a['name'], a['type']) for a in original['actions']]
+    assert copy['actions'][0]['variables'][0]['value'] == 'ci'
+    assert [entry['method'] for entry in log.writes()] == ['POST'] * 3, log.summary()
