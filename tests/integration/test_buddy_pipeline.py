@@ -200,3 +200,53 @@ def test_export_round_trip(emulator, run_playbook):
     assert [(a['name'], a['type']) for a in copy['actions']] == [(a['name'], a['type']) for a in original['actions']]
     assert copy['actions'][0]['variables'][0]['value'] == 'ci'
     assert [entry['method'] for entry in log.writes()] == ['POST'] * 3, log.summary()
+
+
+def test_pipeline_name_on_every_module_that_takes_a_pipeline(emulator, run_playbook):
+    """Resolved by listing the project's pipelines (all pages: here the server caps pages at 2 and gives no
+    totals); no pipeline or several of that name fail naming what the project holds; `pipeline_id: true`
+    fails before any request."""
+    emulator.seed({'pipeline_settings': {'max_per_page': 2}})
+    for pipeline_id in (3, 4, 5):
+        seed_pipeline(emulator, pipeline_id, 'Filler %d' % pipeline_id, [])
+    seed_pipeline(emulator, 6, 'Target', [{'name': 'Build', 'type': 'BUILD'}])
+    location = {'pipeline_name': 'Target'}
+    tasks = [
+        task('action', module='opsflow.pipelines.buddy_action', name='Wait', type='SLEEP',
+             fields={'sleep_in_sec': 1}, **location),
+        task('action info', module='opsflow.pipelines.buddy_action_info', register='info', **location),
+        task('run', module='opsflow.pipelines.buddy_pipeline_run', register='run', keywords={'check_mode': True},
+             **location),
+    ]
+    log = Log(emulator)
+    done = run_playbook(play(*tasks))
+    assert names(by_name(emulator, 'Target')) == ['Build', 'Wait']
+    assert [action['name'] for action in done.task('action info')['actions']] == ['Build', 'Wait']
+    assert done.task('run')['changed'] is True
+    # Each task lists the pipelines once: 6 pipelines in pages of 2, then the empty page.
+    pages = [entry['query']['page'] for entry in log.entries('GET', PIPELINES + '$')]
+    assert pages == ['1', '2', '3', '4'] * 3, log.summary()
+    assert all(entry['path'].startswith(PIPELINES + '/6') for entry in log.entries()
+               if not entry['path'].endswith('/pipelines')), log.summary()
+
+    seed_pipeline(emulator, 9, 'Target', [])
+    missing = [task('missing', module='opsflow.pipelines.buddy_action_info', register='missing',
+                    keywords={'ignore_errors': True}, pipeline_name='Nope'),
+               task('twice', module='opsflow.pipelines.buddy_action_info', register='twice',
+                    keywords={'ignore_errors': True}, **location)]
+    failed = run_playbook(play(*missing))
+    assert "no pipeline named 'Nope'" in failed.task('missing')['msg']
+    assert "'Target' (id 6)" in failed.task('missing')['msg']
+    assert "2 pipelines named 'Target' (ids 6, 9)" in failed.task('twice')['msg']
+
+    log.again()
+    bad = [task('bool id', module=module, register='bad_%d' % index, keywords={'ignore_errors': True},
+                pipeline_id=True) for index, module in enumerate(
+                    ('opsflow.pipelines.buddy_action_info', 'opsflow.pipelines.buddy_pipeline_run'))]
+    bad.append(task('both', module='opsflow.pipelines.buddy_action_info', register='both',
+                    keywords={'ignore_errors': True}, pipeline_id=6, pipeline_name='Target'))
+    refused = run_playbook(play(*bad))
+    assert all(entry['status'] == 'failed' for entry in refused.results), refused.output
+    assert 'pipeline_id must be the ID of a pipeline' in refused.task('bool id')['msg']
+    assert 'mutually exclusive' in refused.task('both')['msg']
+    assert log.entries() == [], log.summary()
