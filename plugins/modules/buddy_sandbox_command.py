@@ -44,7 +44,7 @@ options:
   sandbox:
     description:
       - The sandbox's identifier within the project (the C(identifier) set when it was created).
-      - The sandbox must be C(RUNNING); start it with M(opsflow.pipelines.buddy_sandbox) (C(state: started)).
+      - "The sandbox must be C(RUNNING); start it with the C(opsflow.pipelines.buddy_sandbox) module (C(state: started))."
     type: str
     required: true
   command:
