@@ -12,12 +12,17 @@ module: blink_execution_info
 short_description: Read a BlinkOps workflow execution, optionally waiting for it to end
 version_added: 0.1.0
 description:
-  - Reads one execution with C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}).
+  - Reads one execution with C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}), and its steps with
+    C(GET .../executions/{execution_id}/steps). The record holds no output, so RV(output) is the C(output_data) of
+    the last completed step.
+  - The state is read from the record's C(state_ui), else its C(state).
   - With O(wait=true) it polls the execution, first after half a second and then at doubling intervals up to
     O(poll_interval) seconds, until it reaches a terminal state
     (V(Completed), V(Failed), V(Cancelled), V(Timeout), V(Skipped) or V(Paused)). An execution that ended
     V(Failed) is returned like any other, so that the play can decide (C(failed_when), C(until)); only a wait that
-    passes O(wait_timeout) fails the task.
+    passes O(wait_timeout) fails the task. A V(Paused) execution (waiting for a person) ends the wait with a
+    warning that says so, unless O(wait_for_paused=true) keeps waiting.
+  - The values of the callback's C(headers) and C(cookies) are masked in the returned execution.
   - Never changes anything.
 author:
   - opsflow maintainers (@opsflow)
@@ -55,6 +60,12 @@ options:
       - Must be more than V(0), like O(wait_timeout).
     type: float
     default: 5
+  wait_for_paused:
+    description:
+      - With O(wait=true), keep waiting while the execution is V(Paused) (waiting for a person), until it reaches
+        another terminal state or O(wait_timeout) passes.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -94,19 +105,35 @@ execution_id:
   sample: a22f642a-f4fc-4c66-b978-6f1d1008e6ae
 state:
   description:
-    - The execution's state as the server names it, for example V(Running), V(Completed), V(Failed),
-      V(Cancelled), V(Timeout), V(Paused) or V(Skipped).
+    - The execution's state, from its C(state_ui), else its C(state), for example V(Running), V(Completed),
+      V(Failed), V(Cancelled), V(Timeout), V(Paused) or V(Skipped).
   returned: always
   type: str
   sample: Completed
 output:
-  description: The workflow's output parameters, if the execution record carries them (V(null) otherwise).
+  description:
+    - The workflow's output, the C(output_data) of the execution's last completed step (JSON text is parsed; other
+      text stays a string); the record's own C(output) if the server includes one.
+    - V(null) while no completed step has output.
   returned: always
   type: raw
   sample:
     ticket_id: SEC-1042
+steps:
+  description: The execution's steps as the API returns them, in the order they ran.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: st-1
+      step_id: scan
+      state: Failed
+      output_data: null
+      error_data: "2 critical vulnerabilities found"
 execution:
-  description: The execution record as the API returns it.
+  description:
+    - The execution record as the API returns it, with the values of C(callback.headers) and C(callback.cookies)
+      masked.
   returned: always
   type: dict
   contains:
@@ -159,8 +186,10 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BL
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink_executions import (
     BlinkExecutionsClient,
     BlinkRun,
+    PAUSED_HINT,
     WaitTimeoutError,
     execution_result,
+    is_paused,
     state_of,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
@@ -172,6 +201,7 @@ OPTIONS = dict(
     wait=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="float", default=5.0),
+    wait_for_paused=dict(type="bool", default=False),
 )
 SPEC = BLINK_CONNECTION_SPEC.merge(ArgumentSpec(OPTIONS))
 
@@ -181,16 +211,19 @@ def run(module, client):
     blink_run = BlinkRun.from_params(params)
     execution_id = params["execution_id"]
     if not params["wait"]:
-        return dict(execution_result(execution_id, client.get_execution(blink_run.workspace_id, execution_id)),
-                    changed=False)
-    # Any terminal state ends the wait, a failed one too: this module reports, it does not judge.
-    execution, ended = client.wait_for_end(blink_run.workspace_id, execution_id, blink_run.deadline(client),
-                                           blink_run.poll_interval)
-    if not ended:
-        raise WaitTimeoutError(timeout_message("execution %s" % execution_id, blink_run.wait_timeout,
-                                               state_of(execution), "it is still running"),
-                               execution_id, execution, changed=False)
-    return dict(execution_result(execution_id, execution), changed=False)
+        execution = client.get_execution(blink_run.workspace_id, execution_id)
+    else:
+        # Any terminal state ends the wait, a failed one too: this module reports, it does not judge.
+        execution, ended = client.wait_for_end(blink_run.workspace_id, execution_id, blink_run.deadline(client),
+                                               blink_run.poll_interval, wait_for_paused=blink_run.wait_for_paused)
+        if not ended:
+            raise WaitTimeoutError(timeout_message("execution %s" % execution_id, blink_run.wait_timeout,
+                                                   state_of(execution), "it is still running"),
+                                   execution_id, execution, changed=False)
+        if is_paused(state_of(execution)):
+            module.warn("Execution %s is %s: %s" % (execution_id, state_of(execution), PAUSED_HINT))
+    steps = client.get_steps(blink_run.workspace_id, execution_id)
+    return dict(execution_result(execution_id, execution, steps=steps), changed=False)
 
 
 def main():

@@ -20,10 +20,18 @@ description:
     blocking before the end and hands back only the execution's ID, the task polls
     C(GET .../executions/{execution_id}), first after half a second and then at doubling intervals up to
     O(poll_interval) seconds, until the execution ends or O(wait_timeout) passes.
-  - With O(wait=true) the task fails when the workflow ends V(Failed), V(Cancelled) or V(Timeout), or when
-    O(wait_timeout) passes first (after cancelling the execution if O(cancel_on_timeout=true)). The failed result
-    still carries RV(execution_id), RV(state), RV(error_details) (the server's own) and RV(execution), for a
-    C(rescue) block to use.
+  - The state is read from the execution's C(state_ui), else its C(state). Only V(Completed) is success. With
+    O(wait=true) the task fails when the workflow ends V(Failed), V(Cancelled), V(Timeout) or V(Skipped), when it
+    is V(Paused) (it waits for a person, for example an approval form; O(wait_for_paused=true) keeps waiting
+    instead), or when O(wait_timeout) passes first (after cancelling the execution if O(cancel_on_timeout=true)).
+    The failed result still carries RV(execution_id), RV(state), RV(error_details) (the server's own),
+    RV(execution), RV(steps) and RV(output), for a C(rescue) block to use.
+  - The execution record holds no output. When the synchronous answer did not carry it, RV(output) is read from
+    the execution's steps (C(GET .../executions/{execution_id}/steps), the C(output_data) of the last completed
+    step), so it is returned however the result was reached (synchronous answer, polling, or reuse).
+  - When the execute request was answered but its answer leaves the execution to be read (polled), and reading it
+    fails, the task fails with RV(execution_id) and C(changed=true), saying that the workflow started and may still
+    be running.
   - Starting a workflow is not idempotent on the server. The execute request is never sent twice once it may have
     reached the server; when its answer is lost (a timeout, a dropped connection) the task fails saying that the
     workflow may have started. O(dedupe_window) makes re-running such a task safe.
@@ -44,9 +52,12 @@ attributes:
 notes:
   - Needs an API key whose user has the Owner or Contributor role in the workspace.
   - When the workflow ends while the server is still blocking, its answer is the workflow's output only; the task
-    then finds the execution among the workflow's recent executions (one list request) to return RV(execution_id)
-    and RV(execution). It picks the newest with identical inputs that started after the request, on the server's
-    clock.
+    then finds the execution among the workflow's recent executions (a list request filtered on the workflow and
+    the start time) to return RV(execution_id), RV(execution) and RV(steps). List entries carry no inputs, so it
+    reads the candidates by ID, newest first, and picks the first with identical inputs that started after the
+    request, on the server's clock.
+  - The values of the callback's C(headers) and C(cookies) are masked in every returned execution, whoever
+    started it.
 seealso:
   - module: opsflow.pipelines.blink_execution_info
 options:
@@ -129,15 +140,26 @@ options:
     description: Cancel the execution when O(wait_timeout) passes before it ends. The task fails either way.
     type: bool
     default: false
+  wait_for_paused:
+    description:
+      - With O(wait=true), keep waiting while the execution is V(Paused) (waiting for a person, for example an
+        approval form), until it ends or O(wait_timeout) passes.
+      - With V(false) a V(Paused) execution fails the task with a message saying that it waits for a person; the
+        execution keeps waiting in BlinkOps.
+    type: bool
+    default: false
   dedupe_window:
     description:
       - Seconds. When more than V(0), reuse an execution of this workflow that started within this many seconds
         with identical O(input_values) (same keys, same values) and that did not fail or get cancelled (any state
-        but V(Failed), V(Cancelled) and V(Timeout)), instead of starting another one. The task then reports
+        but V(Failed), V(Cancelled), V(Timeout) and V(Skipped)), instead of starting another one. The task then reports
         C(changed=false) and RV(reused=true), and with O(wait=true) waits for that execution.
       - This makes a re-run safe after a run whose answer was lost, and keeps a workflow from running twice when
         a play is run again.
-      - The look-up lists the workflow's executions, newest first, with an RQL C(q) filter on C(playbook_id).
+      - The look-up lists the workflow's executions that started within the window, newest first, with an RQL
+        C(q) filter on C(playbook_id) and C(started_at). List entries carry no inputs, so each candidate (but those
+        whose listed state rules them out) is read by ID before its inputs are compared, newest first, until one
+        matches. A workflow run often with other inputs costs one read per such run in the window.
       - V(0) turns it off.
     type: int
     default: 0
@@ -236,8 +258,8 @@ execution_id:
   sample: a22f642a-f4fc-4c66-b978-6f1d1008e6ae
 state:
   description:
-    - The execution's state as the server names it, for example V(Completed), V(Running), V(Failed),
-      V(Cancelled), V(Timeout), V(Paused) or V(Skipped).
+    - The execution's state, from its C(state_ui), else its C(state), for example V(Completed), V(Running),
+      V(Failed), V(Cancelled), V(Timeout), V(Paused) or V(Skipped).
     - V(null) with O(wait=false) (the execution is not read) and in check mode when nothing is reused.
     - Also present in the result of a failed task.
   returned: always
@@ -245,10 +267,10 @@ state:
   sample: Completed
 output:
   description:
-    - The workflow's output parameters, as the synchronous answer carried them.
-    - When the execution had to be polled, or was reused, the output as the execution record carries it (V(null)
-      if the server does not include it there).
-    - V(null) with O(wait=false).
+    - The workflow's output, as the synchronous answer carried it; when the execution had to be polled, or was
+      reused, the C(output_data) of its last completed step (JSON text is parsed; other text stays a string).
+    - Also in the result of a failed task (the last completed step's output, if any).
+    - V(null) with O(wait=false), and when no completed step has output.
   returned: always
   type: raw
   sample:
@@ -256,8 +278,10 @@ output:
     status: open
 execution:
   description:
-    - The execution record as C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}) returns it.
-    - V(null) when it was not read (O(wait=false), check mode without a reusable execution).
+    - The execution record as C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}) returns it, with
+      the values of C(callback.headers) and C(callback.cookies) masked.
+    - V(null) when it was not read (O(wait=false), check mode without a reusable execution), and when a
+      synchronous answer's execution could not be identified.
   returned: always
   type: dict
   contains:
@@ -303,6 +327,20 @@ execution:
     finished_at: 1767261604250
     duration: 4250
     trigger_type: api
+steps:
+  description:
+    - The execution's steps as C(GET /api/v1/workspace/{workspace_id}/executions/{execution_id}/steps) returns them,
+      in the order they ran; C(output_data) as the server sent it.
+    - V(null) when they were not read (O(wait=false) without reuse, check mode without a reusable execution).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: st-1
+      step_id: open_ticket
+      state: Completed
+      output_data: '{"ticket_id": "SEC-1042", "status": "open"}'
+      error_data: null
 reused:
   description: Whether an earlier execution was reused because of O(dedupe_window) instead of starting one.
   returned: always
@@ -311,7 +349,7 @@ reused:
 error_details:
   description:
     - The server's explanation of a failed execution (C(message), C(error_code)), in the result of a task that
-      failed because the workflow ended V(Failed), V(Cancelled) or V(Timeout), or did not end in time.
+      failed because the workflow ended V(Failed), V(Cancelled), V(Timeout) or V(Skipped), or did not end in time.
   returned: on failure
   type: dict
   sample:
@@ -367,6 +405,7 @@ OPTIONS = dict(
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="float", default=5.0),
     cancel_on_timeout=dict(type="bool", default=False),
+    wait_for_paused=dict(type="bool", default=False),
     dedupe_window=dict(type="int", default=0),
 )
 SPEC = BLINK_CONNECTION_SPEC.merge(ArgumentSpec(OPTIONS))

@@ -58,7 +58,7 @@ def test_async_execute_answers_the_execution_id_and_records_the_request(seeded, 
     assert status == 200 and set(answer) == {"execution_id"}
     status, _headers, record = blink(seeded, "GET", ROOT + "/executions/" + answer["execution_id"])
     assert status == 200 and record["state"] == "Completed" and record["state_ui"] == "Completed"
-    assert record["output"] == {"ok": True, "inputs": {"target": "web-1"}}
+    assert "output" not in record  # the public record: output only through the steps
     assert record["inputs"] == {"target": "web-1"} and record["runner"] == "r1"
     assert record["callback"] == body["callback"]
     assert isinstance(record["started_at"], int) and record["started_at"] > 1e12
@@ -95,7 +95,7 @@ def test_sync_execute_past_the_cap_answers_only_the_execution_id(seeded):
     status, _headers, answer = blink(seeded, "POST", ROOT + "/playbooks/long/execute?run_sync=true&timeout=30", {})
     assert status == 200 and set(answer) == {"execution_id"}
     status, _headers, record = blink(seeded, "GET", ROOT + "/executions/" + answer["execution_id"])
-    assert record["state"] == "Running" and record["state_ui"] == "In Progress" and record["finished_at"] is None
+    assert record["state"] == "Running" and record["state_ui"] == "Running" and record["finished_at"] is None
 
 
 def test_sync_execute_past_the_cap_can_answer_an_error_instead(seeded, control):
@@ -109,7 +109,7 @@ def test_cancel_a_running_execution_then_400_then_404(seeded):
     _status, _headers, answer = blink(seeded, "POST", ROOT + "/playbooks/long/execute", {})
     path = ROOT + "/executions/%s/cancel" % answer["execution_id"]
     status, _headers, body = blink(seeded, "POST", path, {})
-    assert status == 200 and body["state"] == "Cancelled"
+    assert status == 200 and body == "Execution %s cancelled" % answer["execution_id"]
     status, _headers, record = blink(seeded, "GET", ROOT + "/executions/" + answer["execution_id"])
     assert record["state"] == "Cancelled" and record["finished_at"] is not None
     status, _headers, body = blink(seeded, "POST", path, {})
@@ -133,7 +133,7 @@ def test_list_executions_with_an_rql_filter_sort_and_paging(seeded, control):
     assert body["results"][1]["state"] == "Failed"
     query["offset"] = 2
     _status, _headers, body = blink(seeded, "GET", ROOT + "/executions" + q(query))
-    assert [item["id"] for item in body["results"]] == ["old"] and body["results"][0]["inputs"] == {"n": 1}
+    assert [item["id"] for item in body["results"]] == ["old"] and "inputs" not in body["results"][0]
     _status, _headers, body = blink(seeded, "GET", ROOT + "/executions" + q({"filter": {"state": {"$in": ["Failed"]}}}))
     assert [item["id"] for item in body["results"]] == ["mid"]
 
@@ -218,14 +218,17 @@ def test_advance_follows_the_behaviour_and_the_clock():
     running = blink_executions._new_execution("e", "w", "wf", {"behaviour": {"kind": "run", "seconds": 5, "output": {"o": 1}}},
                                               {"i": 1}, {}, base)
     blink_executions.advance(running, base + 4999)
-    assert running["state"] == "Running" and running["output"] is None
+    assert running["state"] == "Running" and running["_output"] is None and running["_steps"] == []
     blink_executions.advance(running, base + 5000)
-    assert running["state"] == "Completed" and running["output"] == {"o": 1}
+    assert running["state"] == "Completed" and running["_output"] == {"o": 1}
+    assert [(step["step_id"], step["state"], step["output_data"]) for step in running["_steps"]] == [
+        ("finish", "Completed", {"o": 1})]
     assert running["finished_at"] == base + 5000 and running["duration"] == 5000
     failing = blink_executions._new_execution("f", "w", "wf", {"behaviour": {"kind": "fail", "seconds": 1}}, {}, {}, base)
     blink_executions.advance(failing, base + 10000)
     assert failing["state"] == "Failed" and failing["finished_at"] == base + 1000
     assert failing["error_details"]["error_code"] == "STEP_FAILED"
+    assert [(step["step_id"], step["state"]) for step in failing["_steps"]] == [("step-1", "Failed")]
 
 
 def test_sync_call_waits_for_a_short_run_and_answers_its_output(seeded, control):
@@ -235,3 +238,109 @@ def test_sync_call_waits_for_a_short_run_and_answers_its_output(seeded, control)
     assert status == 200 and body == {"done": 1}
     record = list(control.state()["blink"]["workspaces"]["ws-t"]["executions"].values())[0]
     assert record["state"] == "Completed" and record["duration"] == 200
+
+
+def steps(api, execution_id):
+    status, _headers, body = blink(api, "GET", ROOT + "/executions/%s/steps" % execution_id)
+    assert status == 200 and set(body) == {"limit", "offset", "total", "results"}
+    return body["results"]
+
+
+def start(api, workflow, body=None):
+    _status, _headers, answer = blink(api, "POST", ROOT + "/playbooks/%s/execute" % workflow, body or {})
+    return answer["execution_id"]
+
+
+def read(api, execution_id):
+    return blink(api, "GET", ROOT + "/executions/" + execution_id)[2]
+
+
+def test_output_is_the_last_completed_steps_output_data_as_json_text_by_default(seeded, control):
+    execution_id = start(seeded, "done", {"input_values": {"a": 1}})
+    (step,) = steps(seeded, execution_id)
+    assert step["state"] == "Completed" and step["execution_id"] == execution_id and step["error_data"] is None
+    assert json.loads(step["output_data"]) == {"ok": True, "inputs": {"a": 1}}
+    control.seed({"blink": {"settings": {"output_data": "json"}}})
+    assert steps(seeded, execution_id)[0]["output_data"] == {"ok": True, "inputs": {"a": 1}}
+
+
+def test_switches_put_output_in_the_record_and_inputs_in_list_entries(seeded, control):
+    execution_id = start(seeded, "done", {"input_values": {"a": 1}, "callback": {"url": "https://h.test"}})
+    _status, _headers, listed = blink(seeded, "GET", ROOT + "/executions")
+    assert not {"inputs", "event", "callback", "output"} & set(listed["results"][0])
+    control.seed({"blink": {"settings": {"list_inputs": True, "record_output": True}}})
+    _status, _headers, listed = blink(seeded, "GET", ROOT + "/executions")
+    assert listed["results"][0]["inputs"] == {"a": 1} and listed["results"][0]["callback"] == {"url": "https://h.test"}
+    assert read(seeded, execution_id)["output"] == {"ok": True, "inputs": {"a": 1}}
+
+
+def test_state_keys_switch(seeded, control):
+    execution_id = start(seeded, "limit")
+    record = read(seeded, execution_id)
+    assert record["state"] == "Timeout" and record["state_ui"] == "Timeout"
+    control.seed({"blink": {"settings": {"state_keys": "state_only"}}})
+    record = read(seeded, execution_id)
+    assert record["state"] == "Timeout" and "state_ui" not in record
+    control.seed({"blink": {"settings": {"state_keys": "raw_state"}}})
+    record = read(seeded, execution_id)
+    assert record["state"] == "expired" and record["state_ui"] == "Timeout"
+
+
+def test_a_step_clock_workflow_ends_on_its_nth_read_only(seeded, control):
+    control.seed({"blink": {"workspaces": {"ws-t": {"workflows": [
+        {"id": "two-reads", "behaviour": {"kind": "complete", "reads": 2, "output": {"n": 2},
+                                          "steps": [{"step_id": "prepare", "output": "ready"}]}}]}}}})
+    execution_id = start(seeded, "two-reads")
+    _status, _headers, listed = blink(seeded, "GET", ROOT + "/executions")
+    assert listed["results"][0]["state"] == "Running" and steps(seeded, execution_id) == []
+    assert read(seeded, execution_id)["state"] == "Running"
+    assert read(seeded, execution_id)["state"] == "Completed"
+    assert [(step["step_id"], step["output_data"]) for step in steps(seeded, execution_id)] == [
+        ("prepare", "ready"), ("finish", '{"n": 2}')]
+
+
+def test_a_held_workflow_runs_until_released_and_a_pause_waits_for_a_person(seeded, control):
+    emulator_url = control.url
+    control.seed({"blink": {"workspaces": {"ws-t": {"workflows": [
+        {"id": "held", "behaviour": {"kind": "fail", "until": "release", "fail_step": "check", "message": "no"}},
+        {"id": "form", "behaviour": {"kind": "pause", "output": {"approved": True}}}]}}}})
+    held, form = start(seeded, "held"), start(seeded, "form")
+    assert read(seeded, held)["state"] == "Running"
+    assert blink_executions.release_call(emulator_url, "ws-t", execution_id=held) == [held]
+    assert read(seeded, held)["state"] == "Failed"
+    record = read(seeded, form)
+    assert record["state"] == "Paused" and record["state_ui"] == "Paused" and record["finished_at"] is None
+    assert [step["state"] for step in steps(seeded, form)] == ["Paused"]
+    assert blink_executions.release_call(emulator_url, "ws-t", workflow_id="form") == [form]
+    assert read(seeded, form)["state"] == "Completed"
+    assert [step["state"] for step in steps(seeded, form)] == ["Completed", "Completed"]
+    assert blink_executions.release_call(emulator_url, "ws-t", workflow_id="form") == []
+    assert control.find(path=r"/_emulator") == []  # control calls are never logged
+
+
+def test_a_paused_sync_run_is_not_the_end_and_can_be_cancelled(seeded, control):
+    control.seed({"blink": {"workspaces": {"ws-t": {"workflows": [{"id": "form", "behaviour": {"kind": "pause"}}]}}}})
+    status, _headers, answer = blink(seeded, "POST", ROOT + "/playbooks/form/execute?run_sync=true&timeout=5", {})
+    assert status == 200 and set(answer) == {"execution_id"}
+    control.seed({"blink": {"settings": {"cancel_status": 202}}})
+    status, _headers, _body = blink(seeded, "POST", ROOT + "/executions/%s/cancel" % answer["execution_id"], {})
+    assert status == 202 and read(seeded, answer["execution_id"])["state"] == "Cancelled"
+
+
+@pytest.mark.parametrize("setting", [{"output_data": "xml"}, {"state_keys": "none"}, {"cancel_status": 201},
+                                     {"list_inputs": "yes"}])
+def test_bad_settings_are_refused(control, setting):
+    with pytest.raises(EmulatorError):
+        control.reset({"blink": {"settings": setting}})
+
+
+def test_seeded_executions_have_steps(seeded, control):
+    control.seed({"blink": {"workspaces": {"ws-t": {"executions": [
+        {"id": "ok", "playbook_id": "done", "output": {"v": 1}},
+        {"id": "bad", "playbook_id": "broken", "state": "Failed", "output": {"partial": 1},
+         "error_details": {"message": "x", "error_code": "E"}},
+        {"id": "wait", "playbook_id": "done", "state": "Paused"}]}}}})
+    assert [(s["state"], s["output_data"]) for s in steps(seeded, "ok")] == [("Completed", '{"v": 1}')]
+    assert [(s["state"], s["output_data"]) for s in steps(seeded, "bad")] == [("Completed", '{"partial": 1}'),
+                                                                              ("Failed", None)]
+    assert read(seeded, "wait")["state"] == "Paused"

@@ -71,6 +71,22 @@ def listing(*records):
     return FakeRaw(200, {"limit": _blink_executions.LIST_LIMIT, "offset": 0, "total": len(records), "results": list(records)})
 
 
+def entry(record):
+    """A list entry as the public record has it: no inputs, event or callback."""
+    return dict((key, value) for key, value in record.items() if key not in ("inputs", "event", "callback"))
+
+
+def step(step_id="finish", state="Completed", output=None, started=T0, **extra):
+    record = {"id": "st-" + step_id, "step_id": step_id, "state": state, "output_data": output,
+              "error_data": None, "started_at": int(started * 1000)}
+    record.update(extra)
+    return record
+
+
+def steps(*records):
+    return FakeRaw(200, {"limit": 20, "offset": 0, "total": len(records), "results": list(records)})
+
+
 FAILED_DETAILS = {"message": "Step 'scan' failed: 2 critical findings", "error_code": "STEP_FAILED"}
 
 
@@ -97,7 +113,7 @@ def test_execute_payload_uses_the_api_names_and_leaves_unset_options_out():
 
 @pytest.mark.parametrize("state, terminal, failed", [
     ("Completed", True, False), ("COMPLETED", True, False), ("Failed", True, True), ("Cancelled", True, True),
-    ("canceled", True, True), ("Timeout", True, True), ("Timed Out", True, True), ("Skipped", True, False),
+    ("canceled", True, True), ("Timeout", True, True), ("Timed Out", True, True), ("Skipped", True, True),
     ("Paused", True, False), ("Running", False, False), ("Pending", False, False), (None, False, False),
 ])
 def test_states(state, terminal, failed):
@@ -247,13 +263,93 @@ def test_find_reusable_execution_takes_the_newest_identical_one_that_did_not_fai
         execution("failed", "Failed", {"a": 1}, started=T0 - 5),
         execution("cancelled", "Cancelled", {"a": 1}, started=T0 - 6),
         execution("timeout", "Timeout", {"a": 1}, started=T0 - 7),
+        execution("skipped", "Skipped", {"a": 1}, started=T0 - 7.5),
         execution("other-input", "Completed", {"a": 2}, started=T0 - 8),
         execution("good", "Running", {"a": 1}, started=T0 - 9),
         execution("older", "Completed", {"a": 1}, started=T0 - 10),
     ]
-    client, session, _warnings, _clock = make_client(listing(*records))
+    client, session, _warnings, _clock = make_client(listing(*records), FakeRaw(200, records[5]))
     assert client.find_reusable_execution(WS, WF, {"a": 1}, 60)["id"] == "good"
-    assert request_paths(session) == [("GET", EXECUTIONS)]
+    # Entries that carry inputs are compared as they are: only the match is read.
+    assert request_paths(session) == [("GET", EXECUTIONS), ("GET", EXECUTIONS + "/good")]
+    assert rql(session, 0)["filter"] == {"playbook_id": {"$eq": WF}, "started_at": {"$gte": int((T0 - 60) * 1000)}}
+
+
+def test_list_entries_without_inputs_are_read_by_id_newest_first_until_one_matches():
+    records = [execution("newest", "Completed", {"a": 2}, started=T0 - 1),
+               execution("failed", "Failed", {"a": 1}, started=T0 - 2),
+               execution("match", "Completed", {"a": 1}, started=T0 - 3),
+               execution("older-match", "Completed", {"a": 1}, started=T0 - 4)]
+    client, session, _warnings, _clock = make_client(listing(*[entry(record) for record in records]),
+                                                     FakeRaw(200, records[0]), FakeRaw(200, records[2]))
+    found = client.find_reusable_execution(WS, WF, {"a": 1}, 60)
+    assert found == records[2]
+    assert request_paths(session) == [("GET", EXECUTIONS), ("GET", EXECUTIONS + "/newest"),
+                                      ("GET", EXECUTIONS + "/match")]
+
+
+def test_a_candidate_that_failed_since_it_was_listed_is_not_reused():
+    record = execution("ex-1", "Running", {"a": 1}, started=T0 - 1)
+    client, _session, _warnings, _clock = make_client(listing(entry(record)),
+                                                      FakeRaw(200, dict(record, state="Failed")))
+    assert client.find_reusable_execution(WS, WF, {"a": 1}, 60) is None
+
+
+def test_a_full_page_without_a_total_is_not_the_last():
+    first = FakeRaw(200, {"results": [entry(execution("ex-%d" % i, "Completed", {"a": 2}, started=T0 - i))
+                                      for i in range(50)]})
+    reusable = execution("ex-50", "Completed", {"a": 1}, started=T0 - 50)
+    client, session, _warnings, _clock = make_client(first, FakeRaw(200, {"results": [entry(reusable)]}),
+                                                     *([FakeRaw(200, execution("x", "Completed", {"a": 2}))] * 50
+                                                       + [FakeRaw(200, reusable)]))
+    assert client.find_reusable_execution(WS, WF, {"a": 1}, 600)["id"] == "ex-50"
+    assert rql(session, 1)["offset"] == 50
+
+
+def test_a_plain_list_answer_keeps_every_execution():
+    records = [execution("ex-1", "Completed", {"a": 1}, started=T0 - 1), execution("ex-2", started=T0 - 2)]
+    client, session, _warnings, _clock = make_client(FakeRaw(200, records))
+    assert [item["id"] for item in client.list_executions(WS, WF)] == ["ex-1", "ex-2"]
+    assert len(session.calls) == 1
+
+
+def test_records_and_list_entries_come_back_with_callback_secrets_masked():
+    callback = {"url": "https://hook.test", "headers": {"Authorization": "Bearer s3cret"}, "cookies": {"sid": "c00kie"},
+                "method": "POST"}
+    record = execution("ex-1", "Completed", callback=callback)
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, record), listing(record))
+    masked = {"url": "https://hook.test", "headers": {"Authorization": "********"}, "cookies": {"sid": "********"},
+              "method": "POST"}
+    assert client.get_execution(WS, "ex-1")["callback"] == masked
+    assert client.list_executions(WS, WF)[0]["callback"] == masked
+    assert record["callback"]["headers"] == {"Authorization": "Bearer s3cret"}  # the answer itself is not touched
+
+
+def test_steps_come_in_the_order_they_ran_and_the_output_is_the_last_completed_ones():
+    answer = steps(step("late", output='{"b": 2}', started=T0 + 2), step("early", output={"a": 1}, started=T0 + 1),
+                   step("broken", "Failed", started=T0 + 3, error_data="boom"))
+    client, session, _warnings, _clock = make_client(answer)
+    found = client.get_steps(WS, "ex-1")
+    assert [item["step_id"] for item in found] == ["early", "late", "broken"]
+    assert _blink_executions.step_output(found) == {"b": 2}
+    assert request_paths(session) == [("GET", EXECUTIONS + "/ex-1/steps")]
+    assert session.calls[0][2]["params"] is None
+
+
+@pytest.mark.parametrize("output_data, output", [
+    ('{"a": 1}', {"a": 1}), ("[1, 2]", [1, 2]), ({"a": 1}, {"a": 1}), ("all good", "all good"), ("42", "42"),
+    ("", None), (None, None),
+])
+def test_output_data_is_json_text_or_json_or_text(output_data, output):
+    assert _blink_executions.step_output([step(output=output_data)]) == output
+
+
+def test_steps_follow_pages_when_the_total_says_there_are_more():
+    first = FakeRaw(200, {"total": 3, "results": [step("a"), step("b")]})
+    second = FakeRaw(200, {"total": 3, "results": [step("c", output="x")]})
+    client, session, _warnings, _clock = make_client(first, second)
+    assert [item["step_id"] for item in client.get_steps(WS, "ex-1")] == ["a", "b", "c"]
+    assert json.loads(session.calls[1][2]["params"]["q"]) == {"limit": 2, "offset": 2}
 
 
 def test_find_reusable_execution_ignores_executions_outside_the_window():
@@ -263,11 +359,13 @@ def test_find_reusable_execution_ignores_executions_outside_the_window():
 
 def test_cancel_reports_whether_it_cancelled():
     client, session, _warnings, _clock = make_client(
-        FakeRaw(200, {"execution_id": "ex-1", "state": "Cancelled"}),
+        FakeRaw(200, text="Execution ex-1 cancelled"), FakeRaw(202, text=""), FakeRaw(204),
         FakeRaw(400, {"status": 400, "message": "Execution is not running"}))
     assert client.cancel_execution(WS, "ex-1") is True
+    assert client.cancel_execution(WS, "ex-1") is True  # 202: accepted
+    assert client.cancel_execution(WS, "ex-1") is True
     assert client.cancel_execution(WS, "ex-1") is False
-    assert request_paths(session) == [("POST", EXECUTIONS + "/ex-1/cancel")] * 2
+    assert request_paths(session) == [("POST", EXECUTIONS + "/ex-1/cancel")] * 4
 
 
 def test_cancel_of_an_unknown_execution_raises():
@@ -314,92 +412,191 @@ def run_and_wait(client, payload=None, wait_timeout=60, poll_interval=2.0, cance
 def test_sync_output_makes_no_polling_request():
     ours = execution("ex-ours", "Completed", {"a": 1}, started=T0 + 0.5)
     older = execution("ex-older", "Completed", {"a": 1}, started=T0 - 20)
+    finish = step(output='{"ticket": "SEC-1"}')
     client, session, _warnings, _clock = make_client(
-        FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0 + 1)), listing(ours, older))
+        FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0 + 1)), listing(entry(ours), entry(older)),
+        FakeRaw(200, ours), steps(finish))
     result = run_and_wait(client)
-    assert result == {"execution_id": "ex-ours", "state": "Completed", "output": {"ticket": "SEC-1"}, "execution": ours}
-    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+    assert result == {"execution_id": "ex-ours", "state": "Completed", "output": {"ticket": "SEC-1"}, "execution": ours,
+                      "steps": [finish]}
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-ours"),
+                                      ("GET", EXECUTIONS + "/ex-ours/steps")]
     assert session.calls[0][2]["params"] == {"run_sync": "true", "timeout": 60}
+    assert rql(session, 1)["filter"]["started_at"] == {"$gte": int((T0 + 1 - 2.0) * 1000)}
 
 
 def test_sync_output_never_takes_an_older_identical_run_for_ours():
     older = execution("ex-older", "Completed", {"a": 1}, started=T0 - 20)
-    client, _session, warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0)),
-                                                     listing(older))
+    client, session, warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0)),
+                                                    listing(entry(older)))
     result = run_and_wait(client)
     assert result["execution_id"] is None and result["state"] == "Completed" and result["output"] == {"ticket": "SEC-1"}
     assert "could not be identified" in warnings[-1]
+    assert len(session.calls) == 2  # the older one is left out by its start time, never read
+
+
+def test_sync_output_whose_look_up_fails_is_still_returned_with_a_warning():
+    client, _session, warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0)),
+                                                     FakeRaw(500, {"status": 500, "message": "oops"}))
+    result = run_and_wait(client)
+    assert result["output"] == {"ticket": "SEC-1"} and result["execution_id"] is None
+    assert any("HTTP 500" in warning for warning in warnings)
 
 
 def test_sync_output_that_names_the_execution_needs_no_look_up():
-    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-5", "result": "ok"}))
+    record = execution("ex-5", "Completed")
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-5", "result": "ok"}),
+                                                     FakeRaw(200, record), steps())
     result = run_and_wait(client)
     assert result["execution_id"] == "ex-5" and result["output"] == {"execution_id": "ex-5", "result": "ok"}
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-5"),
+                                      ("GET", EXECUTIONS + "/ex-5/steps")]
+
+
+def test_an_execute_answered_200_with_a_body_that_is_not_json_may_have_started():
+    client, session, _warnings, _clock = make_client(FakeRaw(200, text="OK"))
+    with pytest.raises(ApiError) as caught:
+        run_and_wait(client)
+    assert "unexpected answer (not JSON)" in caught.value.message and "may have started" in caught.value.message
     assert len(session.calls) == 1
 
 
-def test_an_execution_id_only_answer_is_polled_to_completion():
+def test_an_execution_id_only_answer_is_polled_to_completion_and_the_output_read_from_the_steps():
     client, session, _warnings, clock = make_client(
         FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, execution(state="Running")),
-        FakeRaw(200, execution(state="Completed", output={"done": True})))
+        FakeRaw(200, execution(state="Completed")),
+        steps(step("prepare", output="ready"), step("finish", output='{"done": true}', started=T0 + 1),
+              step("notify", output=None, started=T0 + 2)))
     result = run_and_wait(client)
     assert result["execution_id"] == "ex-1" and result["state"] == "Completed" and result["output"] == {"done": True}
-    assert request_paths(session) == [("POST", EXECUTE)] + [("GET", EXECUTIONS + "/ex-1")] * 2
+    assert [item["step_id"] for item in result["steps"]] == ["prepare", "finish", "notify"]
+    assert request_paths(session) == ([("POST", EXECUTE)] + [("GET", EXECUTIONS + "/ex-1")] * 2
+                                      + [("GET", EXECUTIONS + "/ex-1/steps")])
     assert clock.sleeps == [0.5]
 
 
-def test_a_polled_execution_that_fails_raises_with_its_id_state_and_error_details():
+def test_an_output_in_the_record_is_taken_as_it_is():
+    client, _session, _warnings, _clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, execution(state="Completed", output={"v": 1})),
+        steps(step(output='{"v": 2}')))
+    assert run_and_wait(client)["output"] == {"v": 1}
+
+
+def test_state_ui_is_read_before_state():
+    record = execution(state="done", state_ui="Completed")
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, record),
+                                                      steps())
+    assert run_and_wait(client)["state"] == "Completed"
+    assert _blink_executions.state_of({"state": "Running", "state_ui": ""}) == "Running"
+
+
+def test_a_poll_that_fails_after_the_post_names_the_run_and_says_changed():
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
+                                                      FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(_blink_executions.ExecutionError) as caught:
+        run_and_wait(client)
+    details = caught.value.to_fail_kwargs()
+    assert details["changed"] is True and details["execution_id"] == "ex-1"
+    assert details["msg"].startswith("workflow wf-1 execution ex-1 started and may still be running")
+    assert details["api_error"]["status"] == 500
+
+
+def test_steps_that_can_not_be_read_after_a_completed_poll_fail_naming_the_run():
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
+                                                      FakeRaw(200, execution(state="Completed")),
+                                                      FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(_blink_executions.ExecutionError) as caught:
+        run_and_wait(client)
+    details = caught.value.to_fail_kwargs()
+    assert details["changed"] is True and details["execution_id"] == "ex-1" and details["state"] == "Completed"
+    assert "could not be read" in details["msg"]
+
+
+def test_a_polled_execution_that_fails_raises_with_its_id_state_error_details_and_output():
     failed = execution(state="Failed", error_details=FAILED_DETAILS)
-    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed))
+    collected = step("collect", output='{"findings": 2}')
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed),
+                                                      steps(collected, step("scan", "Failed", started=T0 + 1)))
     with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
         run_and_wait(client)
     details = caught.value.to_fail_kwargs()
     assert details["execution_id"] == "ex-1" and details["state"] == "Failed"
     assert details["error_details"] == FAILED_DETAILS and details["execution"] == failed
-    assert details["changed"] is True
+    assert details["changed"] is True and details["output"] == {"findings": 2} and len(details["steps"]) == 2
     assert "workflow wf-1 execution ex-1 ended Failed: Step 'scan' failed" in details["msg"]
+
+
+def test_a_failed_run_whose_steps_can_not_be_read_still_fails_with_its_message():
+    failed = execution(state="Failed", error_details=FAILED_DETAILS)
+    client, _session, warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed),
+                                                     FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["steps"] is None and "ended Failed" in caught.value.message
+    assert "could not be read" in warnings[-1]
 
 
 def test_a_handle_that_says_the_run_failed_is_read_and_fails_the_wait():
     failed = execution(state="Failed", error_details=FAILED_DETAILS)
     client, session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1", "state": "Failed"}),
-                                                     FakeRaw(200, failed))
+                                                     FakeRaw(200, failed), steps())
     with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
         run_and_wait(client)
     assert caught.value.details["error_details"] == FAILED_DETAILS
-    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1")]
+    assert request_paths(session)[:2] == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1")]
 
 
-@pytest.mark.parametrize("state", ["Cancelled", "Timeout"])
-def test_cancelled_and_timed_out_executions_fail_the_wait(state):
+@pytest.mark.parametrize("state", ["Cancelled", "Timeout", "Skipped"])
+def test_cancelled_timed_out_and_skipped_executions_fail_the_wait(state):
     client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
-                                                      FakeRaw(200, execution(state=state)))
+                                                      FakeRaw(200, execution(state=state)), steps())
     with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
         run_and_wait(client)
     assert caught.value.details["state"] == state
+
+
+def test_a_paused_execution_fails_saying_it_waits_for_a_person():
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
+                                                      FakeRaw(200, execution(state="Paused")),
+                                                      steps(step("approval", "Paused")))
+    with pytest.raises(_blink_executions.ExecutionPausedError) as caught:
+        run_and_wait(client)
+    details = caught.value.to_fail_kwargs()
+    assert details["state"] == "Paused" and details["changed"] is True and details["steps"][0]["state"] == "Paused"
+    assert "is Paused: it waits for a person" in details["msg"] and "wait_for_paused: true" in details["msg"]
+
+
+def test_wait_for_paused_keeps_waiting():
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, execution(state="Paused")),
+        FakeRaw(200, execution(state="Paused")), FakeRaw(200, execution(state="Completed")), steps())
+    run = _blink_executions.BlinkRun(WS, WF, 60, 2.0, wait_for_paused=True)
+    assert _blink_executions.run_and_wait(client, run, {})["state"] == "Completed"
+    assert len(session.calls) == 5
 
 
 def test_a_sync_error_from_a_failed_workflow_carries_the_servers_message_and_the_execution():
     failed = execution("ex-7", "Failed", {"a": 1}, started=T0 + 0.2, error_details=FAILED_DETAILS)
     client, session, _warnings, _clock = make_client(
         FakeRaw(400, {"status": 400, "message": "Workflow execution failed: bad scan"}, headers=date_header(T0)),
-        listing(failed))
+        listing(entry(failed)), FakeRaw(200, failed), steps())
     with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
         run_and_wait(client)
     details = caught.value.to_fail_kwargs()
     assert details["msg"] == "workflow wf-1 execution ex-7 ended Failed: Workflow execution failed: bad scan"
     assert details["execution_id"] == "ex-7" and details["error_details"] == FAILED_DETAILS
-    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-7"),
+                                      ("GET", EXECUTIONS + "/ex-7/steps")]
 
 
 def test_a_sync_error_that_names_the_execution_reads_it():
     failed = execution("ex-8", "Failed", error_details=FAILED_DETAILS)
     client, session, _warnings, _clock = make_client(
-        FakeRaw(500, {"status": 500, "message": "failed", "execution_id": "ex-8"}), FakeRaw(200, failed))
+        FakeRaw(500, {"status": 500, "message": "failed", "execution_id": "ex-8"}), FakeRaw(200, failed), steps())
     with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
         run_and_wait(client)
     assert caught.value.details["execution_id"] == "ex-8"
-    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-8")]
+    assert request_paths(session)[:2] == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-8")]
 
 
 def test_a_sync_error_that_started_nothing_is_the_servers_error():
@@ -417,19 +614,29 @@ def test_a_sync_timeout_error_falls_back_to_polling_the_running_execution():
     running = execution("ex-3", "Running", {"a": 1}, started=T0 + 0.1)
     client, session, _warnings, _clock = make_client(
         FakeRaw(408, {"status": 408, "message": "Timed out waiting"}, headers=date_header(T0 + 2)),
-        listing(running), FakeRaw(200, execution("ex-3", "Completed", output={"ok": 1})))
+        listing(entry(running)), FakeRaw(200, running), FakeRaw(200, execution("ex-3", "Completed")),
+        steps(step(output='{"ok": 1}')))
     result = run_and_wait(client)
     assert result["execution_id"] == "ex-3" and result["output"] == {"ok": 1}
-    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-3")]
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-3"),
+                                      ("GET", EXECUTIONS + "/ex-3"), ("GET", EXECUTIONS + "/ex-3/steps")]
 
 
 def test_a_gateway_timeout_on_the_sync_call_finds_the_run_and_polls_it():
     running = execution("ex-4", "Running", {"a": 1}, started=T0 + 0.1)
     client, session, _warnings, _clock = make_client(
         FakeRaw(504, text="<html><title>504 Gateway Time-out</title></html>"),
-        listing(running), FakeRaw(200, execution("ex-4", "Completed")))
+        listing(entry(running)), FakeRaw(200, running), FakeRaw(200, execution("ex-4", "Completed")), steps())
     assert run_and_wait(client)["execution_id"] == "ex-4"
-    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "GET"]
+    assert [method for method, _path in request_paths(session)] == ["POST", "GET", "GET", "GET", "GET"]
+
+
+def test_a_gateway_timeout_whose_look_up_fails_says_it_may_have_started():
+    client, _session, _warnings, _clock = make_client(FakeRaw(504, text="gateway timeout"),
+                                                      FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(TransportError) as caught:
+        run_and_wait(client)
+    assert "may have started" in caught.value.message
 
 
 def test_a_gateway_timeout_with_no_run_found_says_it_may_have_started():
@@ -476,6 +683,7 @@ def test_a_run_that_ends_just_as_it_is_cancelled_counts_as_ended():
     client, _session, _warnings, _clock = make_client(
         FakeRaw(200, {"execution_id": "ex-1"}), *([FakeRaw(200, execution(state="Running"))] * 5
                                                   + [FakeRaw(400, {"status": 400, "message": "not running"}),
-                                                     FakeRaw(200, execution(state="Completed", output={"v": 2}))]))
+                                                     FakeRaw(200, execution(state="Completed")),
+                                                     steps(step(output='{"v": 2}'))]))
     result = run_and_wait(client, wait_timeout=4, poll_interval=2.0, cancel=True)
     assert result["state"] == "Completed" and result["output"] == {"v": 2}

@@ -26,10 +26,13 @@ from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test_
     EXECUTIONS,
     KEY,
     T0,
+    entry,
     execution,
     listing,
     make_client,
     rql,
+    step,
+    steps,
 )
 
 BASE = dict(api_key=KEY, api_url="https://app.blinkops.test", workspace_id="ws-1", workflow_id="wf-1")
@@ -64,7 +67,7 @@ def test_examples_and_return_are_yaml_and_cover_the_common_uses():
     assert any(task.get("dedupe_window") for task in module_tasks)
     assert any("output" in json.dumps(task) for task in examples)
     returned = yaml.safe_load(blink_workflow_execute.RETURN)
-    assert {"execution_id", "state", "output", "execution", "reused", "error_details"} <= set(returned)
+    assert {"execution_id", "state", "output", "execution", "steps", "reused", "error_details"} <= set(returned)
     for name, entry in returned.items():
         assert entry["description"] and entry["returned"] and entry["type"], name
 
@@ -85,19 +88,21 @@ def test_wait_false_starts_it_with_one_request(capsys):
 
 def test_wait_returns_the_sync_output(capsys):
     ours = execution("ex-1", "Completed", {}, started=T0 + 0.1)
-    client, session, _warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-9"}), listing(ours))
+    client, session, _warnings, _clock = make_client(FakeRaw(200, {"ticket": "SEC-9"}), listing(entry(ours)),
+                                                     FakeRaw(200, ours), steps(step(output='{"ticket": "SEC-9"}')))
     result, _out = run_module(blink_workflow_execute, client, capsys, wait_timeout=90)
     assert result["output"] == {"ticket": "SEC-9"} and result["execution_id"] == "ex-1"
-    assert result["state"] == "Completed" and result["changed"] is True
+    assert result["state"] == "Completed" and result["changed"] is True and len(result["steps"]) == 1
     assert session.calls[0][2]["params"] == {"run_sync": "true", "timeout": 90}
-    assert [path for _method, path in request_paths(session)].count(EXECUTIONS + "/ex-1") == 0
+    assert [path for _method, path in request_paths(session)].count(EXECUTIONS + "/ex-1") == 1
 
 
 def test_failure_result_keeps_the_execution(capsys):
     failed = execution("ex-1", "Failed", error_details={"message": "boom", "error_code": "E1"})
-    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed))
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}), FakeRaw(200, failed),
+                                                      steps(step("collect", output="3 hosts"), step("x", "Failed")))
     result, _out = run_module(blink_workflow_execute, client, capsys)
-    assert result["failed"] is True and result["changed"] is True
+    assert result["failed"] is True and result["changed"] is True and result["output"] == "3 hosts"
     assert result["execution_id"] == "ex-1" and result["state"] == "Failed"
     assert result["error_details"] == {"message": "boom", "error_code": "E1"}
     assert "ended Failed: boom (error_code E1)" in result["msg"]
@@ -112,11 +117,12 @@ def test_check_mode_starts_nothing(capsys):
 
 def test_check_mode_still_looks_for_an_execution_to_reuse(capsys):
     running = execution("ex-2", "Running", {"a": 1}, started=T0 - 30)
-    client, session, _warnings, _clock = make_client(listing(running))
+    client, session, _warnings, _clock = make_client(listing(entry(running)), FakeRaw(200, running), steps())
     result, _out = run_module(blink_workflow_execute, client, capsys, _ansible_check_mode=True, dedupe_window=300,
                               input_values={"a": 1})
     assert result["changed"] is False and result["reused"] is True and result["execution_id"] == "ex-2"
-    assert request_paths(session) == [("GET", EXECUTIONS)]
+    assert request_paths(session) == [("GET", EXECUTIONS), ("GET", EXECUTIONS + "/ex-2"),
+                                      ("GET", EXECUTIONS + "/ex-2/steps")]
 
 
 def test_check_mode_with_nothing_to_reuse_predicts_a_change(capsys):
@@ -130,14 +136,14 @@ def test_check_mode_with_nothing_to_reuse_predicts_a_change(capsys):
 def test_dedupe_reuses_a_running_execution_and_waits_for_it(capsys):
     running = execution("ex-2", "Running", {"a": 1}, started=T0 - 30)
     client, session, _warnings, _clock = make_client(
-        listing(running), FakeRaw(200, execution("ex-2", "Running")),
-        FakeRaw(200, execution("ex-2", "Completed", output={"r": 1})))
+        listing(entry(running)), FakeRaw(200, running), FakeRaw(200, execution("ex-2", "Completed", {"a": 1})),
+        steps(step(output='{"r": 1}')))
     result, _out = run_module(blink_workflow_execute, client, capsys, dedupe_window=300, input_values={"a": 1},
                               poll_interval=1)
     assert result["changed"] is False and result["reused"] is True
     assert result["output"] == {"r": 1} and result["state"] == "Completed"
-    assert rql(session, 0)["filter"] == {"playbook_id": {"$eq": "wf-1"}}
-    assert [method for method, _path in request_paths(session)] == ["GET", "GET", "GET"]
+    assert rql(session, 0)["filter"] == {"playbook_id": {"$eq": "wf-1"}, "started_at": {"$gte": int((T0 - 300) * 1000)}}
+    assert [method for method, _path in request_paths(session)] == ["GET", "GET", "GET", "GET"]
 
 
 def test_dedupe_with_a_different_input_starts_a_new_run(capsys):
@@ -184,3 +190,14 @@ def test_credentials_in_urls_never_reach_the_output(capsys):
     assert result["changed"] is True and len(session.calls) == 1
     assert json.loads(session.calls[0][2]["data"])["callback"]["url"] == "https://hookbot:hook-pa55@hook.test/in"
     assert "hook-pa55" not in out
+
+
+def test_a_reused_execution_comes_back_with_its_callback_secrets_masked(capsys):
+    running = execution("ex-2", "Completed", {"a": 1}, started=T0 - 30,
+                        callback={"url": "https://hook.test", "headers": {"Authorization": "Bearer hook-s3cret"},
+                                  "cookies": {"session": "cookie-s3cret"}})
+    client, _session, _warnings, _clock = make_client(listing(entry(running)), FakeRaw(200, running), steps())
+    result, out = run_module(blink_workflow_execute, client, capsys, dedupe_window=300, input_values={"a": 1})
+    assert result["reused"] is True
+    assert result["execution"]["callback"]["headers"] == {"Authorization": "********"}
+    assert "hook-s3cret" not in out and "cookie-s3cret" not in out
