@@ -23,7 +23,7 @@ from buddy_helpers import (
     stored_actions,
     stored_by_name,
 )
-from emulator.control import EmulatorControl, EmulatorProcess, filler_actions
+from emulator.control import filler_actions
 
 OLD_PASSWORD = 'Old-Reg-Pass-41d2'
 NEW_PASSWORD = 'New-Reg-Pass-93be'
@@ -346,40 +346,53 @@ def test_after_action_id_places_on_add_and_moves_an_existing_action(emulator, ru
 # --- request counts -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope='module')
-def other_servers():
-    """Emulators started with another ``--list-view`` than the session one, by view, started on demand."""
-    started = {}
-    yield started
-    for process in started.values():
-        process.stop()
-
-
 @pytest.fixture(params=['short', 'full'])
-def server(request, emulator, other_servers):
-    """(control, env) of an emulator whose lists hold short entries, then one whose lists hold whole actions."""
-    view = request.param
-    if emulator.config()['list_view'] == view:
-        return emulator, {}
-    if view not in other_servers:
-        other_servers[view] = EmulatorProcess(['--list-view', view]).start()
-    control = EmulatorControl(other_servers[view].url)
-    control.reset()
-    assert control.config()['list_view'] == view
-    return control, {'BUDDY_API_URL': other_servers[view].url}
+def server(request, emulator):
+    """(control, env) of the emulator with lists of short entries, then of whole actions (a realism switch)."""
+    emulator.list_settings(view=request.param)
+    return emulator, {}
 
 
-def test_unchanged_by_name_reads_one_page_and_writes_nothing(server, run_playbook):
+def page_calls(log):
+    """``METHOD path[?page=N]`` of every request: list reads show their page."""
+    return ['%s %s%s' % (entry['method'], entry['path'], '?page=%s' % entry['query']['page']
+                         if 'page' in entry['query'] else '') for entry in log.entries()]
+
+
+LIST_P1, LIST_P2 = 'GET %s?page=1' % ACTIONS_PATH, 'GET %s?page=2' % ACTIONS_PATH
+
+
+def short_view(control):
+    return control.state()['list_settings']['view'] == 'short'
+
+
+def test_unchanged_by_name_reads_the_list_and_writes_nothing(server, run_playbook):
+    # Lists state no total and may cap pages below per_page, so a short page 1 is followed by one
+    # probe for page 2 (empty): the public-record rule, as the official Go SDK pages.
     control, env = server
     target = seed(control, [NEIGHBOURS[0], merged(RUN_TESTS), NEIGHBOURS[1]])[1]
     log = Log(control)
     run = run_playbook(play(action_task('Ensure tests', **RUN_TESTS)), env=env)
     assert run.task('Ensure tests')['changed'] is False
-    expected = ['GET %s' % ACTIONS_PATH]
-    if control.config()['list_view'] == 'short':
+    expected = [LIST_P1, LIST_P2]
+    if short_view(control):
         # A short list entry lacks the compared fields: the action itself must be read.
         expected.append('GET %s/%d' % (ACTIONS_PATH, target['id']))
-    assert log.calls() == expected, log.summary()
+    assert page_calls(log) == expected, log.summary()
+    assert log.entries()[0]['query']['per_page'] == '30'
+
+
+def test_a_page_cap_below_per_page_without_totals_still_finds_everything(emulator, run_playbook):
+    # The server hands out 2 a page whatever is asked: pages 2, 2, 1; the third is shorter than the
+    # earlier ones, so it is the last without a probe.
+    emulator.list_settings(max_per_page=2)
+    seed(emulator, NEIGHBOURS + [merged(RUN_TESTS, name='Lint'), merged(RUN_TESTS), {'name': 'Deploy', 'type': 'SLACK'}])
+    names = [action['name'] for action in stored_actions(emulator)]
+    assert len(names) == 5 and names[3] == 'Run tests'
+    log = Log(emulator)
+    run = run_playbook(play(action_task('Ensure tests', **RUN_TESTS)))
+    assert run.task('Ensure tests')['changed'] is False
+    assert page_calls(log) == [LIST_P1, LIST_P2, 'GET %s?page=3' % ACTIONS_PATH], log.summary()
 
 
 def test_unchanged_by_id_makes_exactly_one_get(server, run_playbook):
@@ -391,13 +404,14 @@ def test_unchanged_by_id_makes_exactly_one_get(server, run_playbook):
     assert log.calls() == ['GET %s/%d' % (ACTIONS_PATH, target['id'])], log.summary()
 
 
-def test_add_makes_one_list_and_one_post(server, run_playbook):
+def test_add_reads_the_list_posts_once_and_reads_the_list_again(server, run_playbook):
+    # The re-read after the add finds a twin another task may have added at the same time.
     control, env = server
     seed(control, NEIGHBOURS)
     log = Log(control)
     run = run_playbook(play(action_task('Add tests', **RUN_TESTS)), env=env)
     assert run.task('Add tests')['changed'] is True
-    assert log.calls() == ['GET %s' % ACTIONS_PATH, 'POST %s' % ACTIONS_PATH], log.summary()
+    assert page_calls(log) == [LIST_P1, LIST_P2, 'POST %s' % ACTIONS_PATH, LIST_P1, LIST_P2], log.summary()
     assert [action['name'] for action in stored_actions(control)] == ['Checkout', 'Notify', 'Run tests']
 
 
@@ -407,9 +421,9 @@ def test_update_makes_one_list_and_one_patch(server, run_playbook):
     log = Log(control)
     run = run_playbook(play(action_task('Update tests', **merged(RUN_TESTS, docker_image_tag='3.13'))), env=env)
     assert run.task('Update tests')['changed'] is True
-    expected = ['GET %s' % ACTIONS_PATH]
-    if control.config()['list_view'] == 'short':
+    expected = [LIST_P1, LIST_P2]
+    if short_view(control):
         expected.append('GET %s/%d' % (ACTIONS_PATH, target['id']))
     expected.append('PATCH %s/%d' % (ACTIONS_PATH, target['id']))
-    assert log.calls() == expected, log.summary()
+    assert page_calls(log) == expected, log.summary()
     assert stored_by_name(control, 'Run tests')['docker_image_tag'] == '3.13'
