@@ -15,7 +15,6 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import pytest
 
 from emulator.control import filler_actions  # pylint: disable=import-error
 
