@@ -166,6 +166,11 @@ def join_output(entries: List[Dict[str, Any]]) -> Tuple[str, str]:
     return "".join(out["STDOUT"]), "".join(out["STDERR"])
 
 
+def is_done(command: Dict[str, Any]) -> bool:
+    """A command record whose status says it has ended."""
+    return command.get("status") in ENDED_STATUSES
+
+
 class CommandResult:
     """A command that ended (or not, with ``ended`` false): its record, exit code and output."""
 
@@ -239,7 +244,6 @@ class BuddySandboxCommandsClient:
         if not command_id:
             raise OpsflowError("the sandbox accepted the command but its answer carries no command id")
         # A short command has often ended by the time its POST is answered: read once at once, then poll.
-        is_done = lambda item: item.get("status") in ENDED_STATUSES  # noqa: E731
         record, ended = wait_until(lambda: self.get_command(workspace, sandbox_id, command_id), is_done, deadline,
                                    poll_interval, current=record if is_done(record) else NOT_READ, sleep=sleep)
         if not ended:
