@@ -34,11 +34,12 @@ SANDBOXES = buddy.WS + r"/sandboxes"
 SANDBOX = SANDBOXES + r"/(?P<sandbox_id>%s)" % buddy.SEG
 SNAPSHOTS = SANDBOX + r"/snapshots"
 SNAPSHOT = SNAPSHOTS + r"/(?P<snapshot_id>%s)" % buddy.SEG
+IDENTIFIERS = buddy.WS + r"/identifiers"
 
 OS_CHOICES = ("ubuntu:22.04", "ubuntu:24.04")
 RESOURCES = ("1x2", "2x4", "3x6", "4x8", "5x10", "6x12", "7x14", "8x16", "9x18", "10x20", "11x22", "12x24", "CUSTOM")
-ENDPOINT_TYPES = ("HTTP", "TLS", "TCP")
-ENDPOINT_REGIONS = ("EU", "US")
+ENDPOINT_TYPES = ("HTTP", "TLS", "TCP", "SSH")  # SSH: the sandbox SDK's types (facts-v2 C)
+ENDPOINT_REGIONS = ("EU", "US", "AS")  # AS: the sandbox SDK's types
 # A sandbox identifier: letters, digits, '_' and '-', no '-' at the start or end (facts-v2 C).
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$")
 IDENTIFIER_RULE = "may contain only letters, digits, '_' and '-', and may not start or end with '-'"
@@ -49,6 +50,47 @@ CONFIG_FIELDS = ("os", "resources", "first_boot_commands", "app_dir", "apps", "t
                  "variables")
 SHORT_KEYS = ("url", "html_url", "id", "identifier", "name", "status", "setup_status")
 ENDPOINT_DOMAIN = "sandbox.emulator.local"
+
+# Realism switches for the sandbox API, per test: seed ``{"sandbox_settings": {...}}`` (a reset brings back these):
+#   shape:           "2026" (the public record today: no top-level app_status, each app has its own) |
+#                    "pre2026" (the old docs: install_commands, run_command, app_type, top-level app_status,
+#                    setup_status DONE instead of SUCCESS)
+#   endpoint_url:    "endpoint" (at endpoint level) | "http" (inside ``http``, as another docs example shows)
+#   identifiers:     "present" (GET /workspaces/{ws}/identifiers answers) | "missing" (404, the endpoint is not
+#                    there yet) | "failing" (500)
+#   action_status:   200 (the SDK) | 201 (older docs) for POST .../start, /stop, /restart
+#   snapshot_status: 201 (the SDK) | 200 (a docs example) for POST .../snapshots
+#   fail_boot:       identifiers of sandboxes whose next boot ends with status FAILED
+SETTINGS_KEY = "sandbox_settings"
+DEFAULT_SANDBOX_SETTINGS: Dict[str, Any] = {
+    "shape": "2026", "endpoint_url": "endpoint", "identifiers": "present", "action_status": 200,
+    "snapshot_status": 201, "fail_boot": [],
+}
+SETTING_CHOICES: Dict[str, Tuple[Any, ...]] = {
+    "shape": ("2026", "pre2026"), "endpoint_url": ("endpoint", "http"),
+    "identifiers": ("present", "missing", "failing"), "action_status": (200, 201), "snapshot_status": (200, 201),
+}
+
+
+def sandbox_settings(state: State) -> Dict[str, Any]:
+    """The sandbox switches now in force (see above)."""
+    return state.data.setdefault(SETTINGS_KEY, copy.deepcopy(DEFAULT_SANDBOX_SETTINGS))
+
+
+def seed_sandbox_settings(state: State, values: Any) -> None:
+    if not isinstance(values, dict):
+        raise ApiError(400, "seed: sandbox_settings must be an object")
+    current = sandbox_settings(state)
+    unknown = sorted(set(values) - set(current))
+    if unknown:
+        raise ApiError(400, "seed: unknown sandbox_settings: %s" % ", ".join(unknown))
+    for key, value in values.items():
+        if key in SETTING_CHOICES and value not in SETTING_CHOICES[key]:
+            raise ApiError(400, "seed: sandbox_settings.%s must be one of %s"
+                           % (key, ", ".join(str(item) for item in SETTING_CHOICES[key])))
+        if key == "fail_boot" and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            raise ApiError(400, "seed: sandbox_settings.fail_boot must be a list of identifiers")
+        current[key] = copy.deepcopy(value)
 
 
 def valid_identifier(value: Any) -> bool:
@@ -140,6 +182,9 @@ def validate_spec(spec: Dict[str, Any], creating: bool) -> None:
             raise _bad("Invalid value '%s' of field 'endpoints[%d].type'" % (endpoint["type"], index))
         if endpoint.get("region") is not None and endpoint["region"] not in ENDPOINT_REGIONS:
             raise _bad("Invalid value '%s' of field 'endpoints[%d].region'" % (endpoint["region"], index))
+    for index, variable in enumerate(spec.get("variables") or []):
+        if not isinstance(variable, dict) or not variable.get("key"):
+            raise _bad("Field 'variables[%d]' needs 'key'" % index)
 
 
 def _apps(commands: Any, previous: Optional[List[Dict[str, Any]]] = None) -> List[Dict[str, Any]]:
@@ -171,6 +216,34 @@ def _endpoints(endpoints: Any, identifier: str) -> List[Dict[str, Any]]:
     return result
 
 
+def _variables(variables: Any, box: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Variables as stored: an encrypted value becomes ciphertext (the plain one goes to ``_plain``).
+
+    A value that already is the stored ciphertext (sent back as read) keeps its plain value.
+    """
+    previous = dict((item.get("key"), item) for item in box.get("variables") or [])
+    result = []
+    for item in variables or []:
+        stored = copy.deepcopy(item)
+        stored.setdefault("type", "VAR")
+        stored.setdefault("settable", False)
+        stored.setdefault("description", "")
+        if stored.get("encrypted") and stored.get("_plain") is not None:
+            pass  # copied from a stored sandbox or snapshot: already ciphertext
+        elif stored.get("encrypted") and stored.get("value") is not None:
+            value = str(stored["value"])
+            old = previous.get(stored["key"]) or {}
+            if value.startswith(buddy.ENCRYPTED_PREFIX) and value == old.get("value"):
+                stored["_plain"] = old.get("_plain")
+            else:
+                stored["_plain"] = value
+                stored["value"] = buddy.encrypt(value)
+        else:
+            stored["encrypted"] = bool(stored.get("encrypted", False))
+        result.append(stored)
+    return result
+
+
 def apply_config(box: Dict[str, Any], spec: Dict[str, Any]) -> None:
     """Set the configurable fields of ``spec`` on a stored sandbox (apps and endpoints rebuilt)."""
     for field in ("name", "identifier"):
@@ -183,6 +256,8 @@ def apply_config(box: Dict[str, Any], spec: Dict[str, Any]) -> None:
             box["apps"] = _apps(spec["apps"], box.get("apps"))
         elif field == "endpoints":
             box["endpoints"] = _endpoints(spec["endpoints"], box["identifier"])
+        elif field == "variables":
+            box["variables"] = _variables(spec["variables"], box)
         else:
             box[field] = copy.deepcopy(spec[field])
     if spec.get("identifier") is not None and "endpoints" not in spec:
@@ -267,8 +342,22 @@ def boot(state: State, box: Dict[str, Any], now: float, restoring: bool = False)
     for app in box.get("apps") or []:
         app["app_status"] = "NONE"
     setup_failed = first and _fails(box.get("first_boot_commands"))
-    _schedule(box, ready, {"status": "RUNNING", "setup": "FAILED" if setup_failed else ("SUCCESS" if first else None),
-                           "apps": "START"})
+    logs: List[str] = []
+    if first:
+        for line in str(box.get("first_boot_commands") or "").splitlines():
+            if not line.strip():
+                continue
+            logs.append("$ " + line)
+            if _fails([line]):
+                logs.append("Command '%s' exited with code %s" % (line.strip(), line.split()[-1]))
+                logs.append("Setup failed.")
+                break
+    boot_failed = box["identifier"] in (sandbox_settings(state).get("fail_boot") or [])
+    if boot_failed:
+        logs.append("Sandbox failed to start: the machine did not come up.")
+    _schedule(box, ready, {"status": "FAILED" if boot_failed else "RUNNING",
+                           "setup": "FAILED" if setup_failed else ("SUCCESS" if first else None),
+                           "apps": "NONE" if boot_failed else "START", "logs": logs})
     return ready
 
 
@@ -332,6 +421,7 @@ def advance(state: State, now: float) -> None:
             box["status"] = change["status"]
             if change.get("setup"):
                 box["setup_status"] = change["setup"]
+            box["boot_logs"].extend(change.get("logs") or [])
             if change.get("status") == "RUNNING":
                 box["boot_logs"].append("Sandbox started.")
             set_apps(box, change.get("apps", "NONE"))
@@ -352,14 +442,42 @@ def view(state: State, base: str, box: Dict[str, Any]) -> Dict[str, Any]:
     ws, project_name = box["_ws"], box["_project"]
     result: Dict[str, Any] = {
         "url": sandbox_url(base, ws, box["id"]),
-        "html_url": "%s/app/%s/%s/sandboxes/%s" % (base, buddy.seg(ws), buddy.seg(project_name), buddy.seg(box["id"])),
+        "html_url": "%s/app/%s/%s/sandboxes/%s" % (base, buddy.seg(ws), buddy.seg(project_name or "-"),
+                                                   buddy.seg(box["id"])),
     }
     for key, value in box.items():
         if not key.startswith("_") and key != "snapshots":
-            result[key] = copy.deepcopy(value)
+            result[key] = _public(value)
+    if project_name is not None:
+        project = state.data.get("workspaces", {}).get(ws, {}).get("projects", {}).get(project_name, {})
+        result["project"] = buddy.project_view(base, ws, project_name, project)
+    current = sandbox_settings(state)
+    if current["endpoint_url"] == "http":
+        for endpoint in result.get("endpoints") or []:
+            endpoint.setdefault("http", {})["endpoint_url"] = endpoint.pop("endpoint_url", None)
+    if current["shape"] == "pre2026":
+        result = _pre2026(result, box)
+    return result
+
+
+def _public(value: Any) -> Any:
+    """A copy without the emulator's own ``_`` keys, at any depth."""
+    if isinstance(value, dict):
+        return dict((key, _public(item)) for key, item in value.items() if not str(key).startswith("_"))
+    if isinstance(value, list):
+        return [_public(item) for item in value]
+    return copy.deepcopy(value)
+
+
+def _pre2026(result: Dict[str, Any], box: Dict[str, Any]) -> Dict[str, Any]:
+    """The sandbox as the pre-2026 docs show it (old field names, one top-level app_status)."""
+    result["install_commands"] = result.pop("first_boot_commands", "")
+    apps = result.pop("apps", [])
+    result["run_command"] = apps[0]["command"] if apps else ""
+    result["app_type"] = "CMD" if apps else "NONE"
     result["app_status"] = app_status(box)
-    project = state.data.get("workspaces", {}).get(ws, {}).get("projects", {}).get(project_name, {})
-    result["project"] = buddy.project_view(base, ws, project_name, project)
+    if result.get("setup_status") == "SUCCESS":
+        result["setup_status"] = "DONE"
     return result
 
 
@@ -389,15 +507,18 @@ def seed_sandboxes(state: State, items: Any) -> None:
     for item in items:
         item = dict(item)
         ws, project = item.pop("workspace", None), item.pop("project_name", None)
-        if not ws or not project:
-            raise ApiError(400, "seed: every sandbox needs 'workspace' and 'project_name'")
+        if not ws:
+            raise ApiError(400, "seed: every sandbox needs 'workspace' (and 'project_name' unless workspace-level)")
         status = item.pop("status", "RUNNING")
         snapshot_names = item.pop("snapshots", [])
+        environment_id = item.pop("environment_id", None)
         try:
             box = new_sandbox(state, ws, project, item, 0.0, start=False)
         except SandboxError as exc:
             raise ApiError(400, "seed: %s" % exc)
         box["create_date"] = "2026-01-01T00:00:00.000Z"
+        if environment_id is not None:
+            box["_environment_id"] = str(environment_id)
         box["setup_status"] = "SUCCESS"
         if status == "RUNNING":
             box["status"] = "RUNNING"
@@ -409,6 +530,7 @@ def seed_sandboxes(state: State, items: Any) -> None:
 
 def init_state(state: State) -> None:
     state.data["sandboxes"] = {}
+    state.data[SETTINGS_KEY] = copy.deepcopy(DEFAULT_SANDBOX_SETTINGS)
 
 
 # --- routes ------------------------------------------------------------------------------------------------
@@ -422,10 +544,12 @@ def find_sandbox(state: State, request: Request) -> Dict[str, Any]:
     return box
 
 
-def _project_param(state: State, request: Request) -> str:
+def _project_param(state: State, request: Request) -> Optional[str]:
+    """The ``project_name`` query value (checked), or None: workspace-level sandboxes belong to no project."""
+    buddy.get_workspace(state, request.params["ws"])
     project = request.query_value("project_name")
     if not project:
-        raise ApiError(400, "Query parameter 'project_name' is required")
+        return None
     buddy.get_project(state, request.params["ws"], project)
     return project
 
@@ -434,14 +558,17 @@ def list_sandboxes(state: State, request: Request) -> HandlerResult:
     state.now()
     ws = request.params["ws"]
     project = _project_param(state, request)
+    environment_id = request.query_value("environment_id")
     page, per_page = buddy.page_params(state, request)
     boxes = sorted(in_project(state, ws, project), key=lambda box: box["_seq"])
+    if environment_id:
+        boxes = [box for box in boxes if box.get("_environment_id") == environment_id]
     chunk = buddy.page_of(boxes, page, per_page)
     # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``--list-view short``.
     render = view if state.config.list_view == "full" else short_view
     return 200, {
         "url": "%s/workspaces/%s/sandboxes" % (request.base_url, buddy.seg(ws)),
-        "html_url": "%s/app/%s/%s/sandboxes" % (request.base_url, buddy.seg(ws), buddy.seg(project)),
+        "html_url": "%s/app/%s/%s/sandboxes" % (request.base_url, buddy.seg(ws), buddy.seg(project or "")),
         "sandboxes": [render(state, request.base_url, box) for box in chunk],
     }, {}
 
@@ -451,16 +578,35 @@ def create(state: State, request: Request) -> HandlerResult:
     ws = request.params["ws"]
     project = _project_param(state, request)
     body = dict(request.json_object())
-    source = None
+    source = snapshot = None
     if body.get("source_sandbox_id") is not None:
         source = sandboxes(state).get(str(body.pop("source_sandbox_id")))
         if source is None or source["_ws"] != ws:
             raise ApiError(400, "Source sandbox not found")
+        extra = sorted(set(body) - {"name", "identifier"})
+        if extra:
+            raise ApiError(400, "A clone takes only source_sandbox_id, name and identifier, not %s" % ", ".join(extra))
+    elif body.get("snapshot_id") is not None:
+        snapshot = _snapshot_by_id(state, ws, str(body.pop("snapshot_id")))
+        if snapshot is None:
+            raise ApiError(400, "Snapshot not found")
+        if snapshot["status"] != "CREATED":
+            raise ApiError(400, "Snapshot %s is %s, not CREATED" % (snapshot["id"], snapshot["status"]))
+    if (source is not None or snapshot is not None) and not body.get("name"):
+        raise ApiError(400, "Field 'name' is required")
     try:
-        box = new_sandbox(state, ws, project, body, now, start=True, source=source)
+        box = new_sandbox(state, ws, project, body, now, start=True, source=source, snapshot=snapshot)
     except SandboxError as exc:
         raise ApiError(400, str(exc))
     return 201, view(state, request.base_url, box), {}
+
+
+def _snapshot_by_id(state: State, ws: str, snapshot_id: str) -> Optional[Dict[str, Any]]:
+    for box in in_workspace(state, ws):
+        for snapshot in box.get("snapshots") or []:
+            if snapshot["id"] == snapshot_id:
+                return snapshot
+    return None
 
 
 def get(state: State, request: Request) -> HandlerResult:
@@ -480,6 +626,8 @@ def edit(state: State, request: Request) -> HandlerResult:
     if identifier is not None and identifier != box["identifier"]:
         if find_by_identifier(state, box["_ws"], box["_project"], identifier) is not None:
             raise ApiError(400, "Sandbox with identifier '%s' already exists in project '%s'" % (identifier, box["_project"]))
+    if body.get("os") is not None and body["os"] != box.get("os"):
+        raise ApiError(400, "The operating system of a sandbox can't be changed; create a new sandbox")
     if body.get("first_boot_commands") is not None and body["first_boot_commands"] != box.get("first_boot_commands"):
         box["setup_status"] = "STALE"
     apply_config(box, body)
@@ -498,21 +646,21 @@ def start(state: State, request: Request) -> HandlerResult:
     box = find_sandbox(state, request)
     if box["status"] not in ("RUNNING", "STARTING", "RESTORING"):
         boot(state, box, now)
-    return 200, view(state, request.base_url, box), {}
+    return sandbox_settings(state)["action_status"], view(state, request.base_url, box), {}
 
 
 def stop_route(state: State, request: Request) -> HandlerResult:
     now = state.now()
     box = find_sandbox(state, request)
     stop(state, box, now)
-    return 200, view(state, request.base_url, box), {}
+    return sandbox_settings(state)["action_status"], view(state, request.base_url, box), {}
 
 
 def restart(state: State, request: Request) -> HandlerResult:
     now = state.now()
     box = find_sandbox(state, request)
     boot(state, box, now)
-    return 200, view(state, request.base_url, box), {}
+    return sandbox_settings(state)["action_status"], view(state, request.base_url, box), {}
 
 
 def list_snapshots(state: State, request: Request) -> HandlerResult:
@@ -534,7 +682,7 @@ def add_snapshot(state: State, request: Request) -> HandlerResult:
         snapshot, _done = create_snapshot(state, box, request.json_object().get("name"), now)
     except SandboxError as exc:
         raise ApiError(400, str(exc))
-    return 201, snapshot_view(request.base_url, box, snapshot), {}
+    return sandbox_settings(state)["snapshot_status"], snapshot_view(request.base_url, box, snapshot), {}
 
 
 def _find_snapshot(state: State, request: Request) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -558,7 +706,40 @@ def delete_snapshot(state: State, request: Request) -> HandlerResult:
     return 204, None, {}
 
 
+def identifiers(state: State, request: Request) -> HandlerResult:
+    """``GET /workspaces/{ws}/identifiers?project=&pipeline=&sandbox=``: human-readable keys to ids (facts-v2 B).
+
+    An unknown project answers 404; an unknown sandbox leaves ``sandbox_id`` out (UNCONFIRMED).
+    """
+    state.now()
+    ws = request.params["ws"]
+    mode = sandbox_settings(state)["identifiers"]
+    if mode == "missing":
+        raise ApiError(404, "Not found")
+    if mode == "failing":
+        raise ApiError(500, "Internal error")
+    buddy.get_workspace(state, ws)
+    body: Dict[str, Any] = {"url": "%s/workspaces/%s/identifiers" % (request.base_url, buddy.seg(ws)),
+                            "html_url": "%s/app/%s" % (request.base_url, buddy.seg(ws)), "domain": ws}
+    project = request.query_value("project")
+    if project:
+        found = buddy.get_project(state, ws, project)
+        body["project_identifier"] = project
+        pipeline = request.query_value("pipeline")
+        if pipeline:
+            for pipeline_id, item in (found.get("pipelines") or {}).items():
+                if buddy.pipeline_full(item).get("identifier") == pipeline:
+                    body["pipeline_id"] = int(pipeline_id)
+    sandbox = request.query_value("sandbox")
+    if sandbox:
+        box = find_by_identifier(state, ws, project or None, sandbox)
+        if box is not None:
+            body["sandbox_id"] = box["id"]
+    return 200, body, {}
+
+
 ROUTES = (
+    ("GET", IDENTIFIERS, identifiers),
     ("GET", SANDBOXES, list_sandboxes),
     ("POST", SANDBOXES, create),
     ("GET", SANDBOX, get),
@@ -577,5 +758,6 @@ ROUTES = (
 def register(app: Emulator) -> None:
     app.add_state_init(init_state)
     app.add_seed_handler("sandboxes", seed_sandboxes)
+    app.add_seed_handler(SETTINGS_KEY, seed_sandbox_settings)
     app.state.add_advancer(advance)
     app.add_routes(ROUTES)

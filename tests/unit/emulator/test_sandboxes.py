@@ -122,12 +122,17 @@ def wait_status(api, sandbox_id, wanted, limit=200):
     raise AssertionError("sandbox %s never reached %s" % (sandbox_id, wanted))
 
 
-def test_list_is_paged_and_needs_the_project(api, control):
+def test_list_is_paged_and_without_a_project_lists_workspace_sandboxes(api, control):
     control.seed(seeded(*[{"name": "S%d" % index, "identifier": "s%d" % index} for index in range(7)]))
     control.seed(seeded({"name": "Other", "identifier": "o"}, project_name="other"))
+    control.seed({"sandboxes": [{"workspace": "acme", "name": "Loose", "identifier": "loose", "environment_id": "e1"},
+                                {"workspace": "acme", "name": "Loose 2", "identifier": "loose2"}]})
     control.list_settings(page_size=5)
     status, _headers, body = api.get(SANDBOXES)
-    assert status == 400 and "project_name" in body["errors"][0]["message"]
+    assert status == 200 and [item["identifier"] for item in body["sandboxes"]] == ["loose", "loose2"]
+    assert "project" not in body["sandboxes"][0]
+    status, _headers, body = api.get(SANDBOXES + "?environment_id=e1")
+    assert [item["identifier"] for item in body["sandboxes"]] == ["loose"]
     status, _headers, first = api.get(LIST)
     assert status == 200 and len(first["sandboxes"]) == 5
     assert set(first["sandboxes"][0]) > set(sbx.SHORT_KEYS) and "endpoints" in first["sandboxes"][0]
@@ -143,7 +148,8 @@ def test_get_returns_the_full_sandbox(api, control):
     sandbox_id = api.get(LIST)[2]["sandboxes"][0]["id"]
     status, _headers, body = api.get(SANDBOXES + "/" + sandbox_id)
     assert status == 200
-    assert (body["status"], body["setup_status"], body["app_status"]) == ("RUNNING", "SUCCESS", "RUNNING")
+    assert (body["status"], body["setup_status"], body["apps"][0]["app_status"]) == ("RUNNING", "SUCCESS", "RUNNING")
+    assert "app_status" not in body  # 2026: each app has its own, no top-level one
     assert body["tags"] == ["review"] and body["apps"][0]["command"] == "npm start"
     assert body["endpoints"][0]["endpoint_url"] == "https://www-web.sandbox.emulator.local"
     assert body["project"]["name"] == "website" and body["url"].endswith(SANDBOXES + "/" + sandbox_id)
@@ -213,3 +219,77 @@ def test_short_list_view_answers_short_sandboxes():
         control.seed(seeded({"name": "A", "identifier": "a", "tags": ["t"]}))
         status, _headers, body = Api(process.url).get(LIST)
     assert status == 200 and set(body["sandboxes"][0]) == set(sbx.SHORT_KEYS)
+
+
+# --- switches and the 2026 record ------------------------------------------------------------------------------
+
+
+def test_identifiers_endpoint_present_missing_failing(api, control):
+    control.seed(seeded({"name": "A", "identifier": "a"}))
+    sandbox_id = api.get(LIST)[2]["sandboxes"][0]["id"]
+    status, _headers, body = api.get("/workspaces/acme/identifiers?project=website&sandbox=a")
+    assert status == 200 and body["sandbox_id"] == sandbox_id and body["project_identifier"] == "website"
+    assert "sandbox_id" not in api.get("/workspaces/acme/identifiers?project=website&sandbox=zz")[2]
+    assert api.get("/workspaces/acme/identifiers?project=nope&sandbox=a")[0] == 404
+    control.seed({"sandbox_settings": {"identifiers": "missing"}})
+    assert api.get("/workspaces/acme/identifiers?project=website&sandbox=a")[0] == 404
+    control.seed({"sandbox_settings": {"identifiers": "failing"}})
+    assert api.get("/workspaces/acme/identifiers?project=website&sandbox=a")[0] == 500
+    with pytest.raises(Exception):
+        control.seed({"sandbox_settings": {"identifiers": "sometimes"}})
+
+
+def test_2026_and_pre2026_shapes_and_endpoint_url_place(api, control):
+    control.seed(seeded({"name": "A", "identifier": "a", "apps": ["serve"], "first_boot_commands": "apt-get update",
+                         "endpoints": [{"name": "www", "endpoint": "80", "type": "SSH", "region": "AS"}]}))
+    sandbox_id = api.get(LIST)[2]["sandboxes"][0]["id"]
+    body = api.get(SANDBOXES + "/" + sandbox_id)[2]
+    assert "app_status" not in body and body["apps"][0]["app_status"] == "RUNNING"
+    assert body["endpoints"][0]["endpoint_url"] and (body["endpoints"][0]["type"], body["endpoints"][0]["region"]) == ("SSH", "AS")
+    control.seed({"sandbox_settings": {"shape": "pre2026", "endpoint_url": "http"}})
+    old = api.get(SANDBOXES + "/" + sandbox_id)[2]
+    assert (old["app_status"], old["setup_status"], old["run_command"], old["install_commands"]) == (
+        "RUNNING", "DONE", "serve", "apt-get update")
+    assert "apps" not in old and "first_boot_commands" not in old
+    assert "endpoint_url" not in old["endpoints"][0] and old["endpoints"][0]["http"]["endpoint_url"]
+
+
+def test_encrypted_variables_come_back_as_ciphertext(api, control):
+    status, _headers, created = api.post(LIST, {"name": "V", "identifier": "v", "os": "ubuntu:24.04", "variables": [
+        {"key": "TOKEN", "value": "plain-secret", "encrypted": True}, {"key": "MODE", "value": "dev"}]})
+    assert status == 201
+    assert created["variables"][0]["value"].startswith("secure!") and created["variables"][1]["value"] == "dev"
+    assert "plain-secret" not in str(created)
+    # Sending the ciphertext back keeps the secret; the state keeps the plain value privately.
+    edited = api.patch(SANDBOXES + "/" + created["id"], {"variables": created["variables"]})[2]
+    assert edited["variables"][0]["value"] == created["variables"][0]["value"]
+    assert control.state()["sandboxes"][created["id"]]["variables"][0]["_plain"] == "plain-secret"
+
+
+def test_setup_failure_boot_failure_and_action_statuses():
+    state = make_state()
+    box = sbx.new_sandbox(state, "acme", "website", {"name": "F", "identifier": "f",
+                                                     "first_boot_commands": "echo hi\nexit 3\necho never"}, 5.0)
+    sbx.advance(state, 5.0 + BOOT)
+    assert (box["status"], box["setup_status"]) == ("RUNNING", "FAILED")
+    assert box["boot_logs"][-3:] == ["Command 'exit 3' exited with code 3", "Setup failed.", "Sandbox started."]
+    sbx.seed_sandbox_settings(state, {"fail_boot": ["g"]})
+    other = sbx.new_sandbox(state, "acme", "website", {"name": "G", "identifier": "g"}, 10.0)
+    sbx.advance(state, 10.0 + BOOT)
+    assert other["status"] == "FAILED" and "did not come up" in other["boot_logs"][-1]
+
+
+def test_restore_from_a_snapshot_and_os_is_create_only(api, control):
+    control.seed(seeded({"name": "A", "identifier": "a", "tags": ["golden"], "snapshots": ["base"]}))
+    control.seed({"sandbox_settings": {"action_status": 201, "snapshot_status": 200}})
+    sandbox_id = api.get(LIST)[2]["sandboxes"][0]["id"]
+    snapshot = api.get(SANDBOXES + "/" + sandbox_id + "/snapshots")[2]["snapshots"][0]
+    status, _headers, restored = api.post(LIST, {"snapshot_id": snapshot["id"], "name": "R", "identifier": "r"})
+    assert status == 201 and restored["status"] == "RESTORING" and restored["tags"] == ["golden"]
+    assert restored["snapshot_id"] == snapshot["id"]
+    assert api.post(LIST, {"snapshot_id": "sn-nope", "name": "X"})[0] == 400
+    assert api.post(LIST, {"snapshot_id": snapshot["id"], "identifier": "noname"})[0] == 400
+    assert api.post(SANDBOXES + "/" + sandbox_id + "/stop", {})[0] == 201
+    assert api.post(SANDBOXES + "/" + sandbox_id + "/snapshots", {"name": "n"})[0] == 200
+    status, _headers, body = api.patch(SANDBOXES + "/" + sandbox_id, {"os": "ubuntu:22.04"})
+    assert status == 400 and "operating system" in body["errors"][0]["message"]
