@@ -28,7 +28,7 @@ from .config import Config
 
 CONTROL_PREFIX = "/_emulator/"
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
-FAULT_KINDS = ("status", "rate_limit", "html", "hang_after_commit", "drop", "slow")
+FAULT_KINDS = ("status", "rate_limit", "html", "hang_after_commit", "drop", "slow", "body")
 
 Headers = Dict[str, str]
 HandlerResult = Tuple[int, Any, Headers]
@@ -690,6 +690,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             if fault is not None and fault.kind == "slow":
                 fault.hold(app.stopping)
             outcome = self._dispatch(request, service_name)
+            if fault is not None and fault.kind == "body" and outcome.status is not None and outcome.status < 300:
+                # Processed (the state changed), but the answer's body is lost: empty, or the fault's text.
+                outcome = Outcome(outcome.status, fault.message or None, outcome.headers, content_type="text/plain")
             if fault is not None and fault.kind == "hang_after_commit":
                 app.log.update(entry, status=outcome.status, fault=fault.kind)
                 self._hang(fault.delay or 0)
