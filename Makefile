@@ -164,6 +164,9 @@ changelog: venv
 	tools/changelog.sh release
 
 # Its own small venv; ansible's home, temporary files and pip's cache all inside .work (tools/demo.py).
+bench: venv
+	$(VBIN)/python tools/bench_pipeline.py
+
 demo:
 	@echo '##### make demo: setting up .work/venv-demo (ansible-core + requests; the first time takes a minute)'
 	@$(PYTHON) tools/ensure_venv.py demo
