@@ -310,8 +310,17 @@ class BuddySandboxCommandsClient:
 
 
 def find_sandbox(sandboxes_client: Any, workspace: str, project_name: str, identifier: str) -> Dict[str, Any]:
-    """The full sandbox record for an identifier; SandboxError naming what was looked for when missing."""
-    found = find_sandboxes(sandboxes_client, workspace, project_name, identifier=identifier, details=True)
+    """The full sandbox record for an identifier; SandboxError naming what was looked for when missing.
+
+    The sandboxes client's own look-up (the identifiers endpoint, then the list) when it has one,
+    else the project's list.
+    """
+    finder = getattr(sandboxes_client, "find_sandbox", None)
+    if callable(finder):
+        one = finder(workspace, project_name, identifier)
+        found = [one] if one else []
+    else:
+        found = find_sandboxes(sandboxes_client, workspace, project_name, identifier=identifier, details=True)
     if not found:
         raise SandboxError("no sandbox with identifier %r in project %r of workspace %r"
                            % (identifier, project_name, workspace), sandbox=identifier)

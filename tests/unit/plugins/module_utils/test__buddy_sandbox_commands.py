@@ -202,3 +202,19 @@ def test_find_sandbox_and_require_running():
     with pytest.raises(commands.SandboxError, match="'web' is STOPPED, not RUNNING: start it first"):
         commands.require_running(box)
     commands.require_running(dict(box, status="RUNNING"))
+
+
+def test_find_sandbox_uses_the_sandboxes_clients_own_look_up():
+    class WithFinder(object):
+        def __init__(self):
+            self.calls = []
+
+        def find_sandbox(self, workspace, project_name, identifier):
+            self.calls.append((workspace, project_name, identifier))
+            return {"id": "sb1", "identifier": identifier, "status": "RUNNING"} if identifier == "web" else None
+
+    finder = WithFinder()
+    assert commands.find_sandbox(finder, "acme", "website", "web")["id"] == "sb1"
+    with pytest.raises(commands.SandboxError):
+        commands.find_sandbox(finder, "acme", "website", "nope")
+    assert finder.calls == [("acme", "website", "web"), ("acme", "website", "nope")]
