@@ -231,6 +231,7 @@ EXAMPLES = r'''
         wait: true
         wait_timeout: 3600
         poll_interval: 30
+        wait_for_paused: true  # an approval form pauses the workflow until a person answers
 
 - name: React to a failed workflow
   block:

@@ -21,8 +21,6 @@ import json
 
 import pytest
 
-from emulator.blink_executions import release_call
-
 WS = 'ws-int'
 ROOT = '/api/v1/workspace/%s' % WS
 EXECUTE_RE = r'^%s/playbooks/[^/]+/execute$' % ROOT

@@ -68,8 +68,8 @@ def test_examples_and_return_are_yaml_and_cover_the_common_uses():
     assert any("output" in json.dumps(task) for task in examples)
     returned = yaml.safe_load(blink_workflow_execute.RETURN)
     assert {"execution_id", "state", "output", "execution", "steps", "reused", "error_details"} <= set(returned)
-    for name, entry in returned.items():
-        assert entry["description"] and entry["returned"] and entry["type"], name
+    for name, item in returned.items():
+        assert item["description"] and item["returned"] and item["type"], name
 
 
 def test_wait_false_starts_it_with_one_request(capsys):
