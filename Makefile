@@ -167,6 +167,10 @@ changelog: venv
 bench: venv
 	$(VBIN)/python tools/bench_pipeline.py
 
+# Not in CI (long): mutation testing of module_utils files against their unit tests (tools/mutation.py --help).
+mutation: venv
+	$(VBIN)/python tools/mutation.py $(MUTATION_ARGS)
+
 demo:
 	@echo '##### make demo: setting up .work/venv-demo (ansible-core + requests; the first time takes a minute)'
 	@$(PYTHON) tools/ensure_venv.py demo
