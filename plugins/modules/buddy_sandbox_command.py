@@ -105,13 +105,13 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Install the app's dependencies once
+- name: Generate the app's secret key once
   opsflow.pipelines.buddy_sandbox_command:
     workspace: my-company
     project_name: website
     sandbox: review-123
-    command: cd /buddy/app && npm ci && touch /buddy/app/.deps-installed
-    creates: /buddy/app/.deps-installed
+    command: mkdir -p /buddy/app && umask 077 && openssl rand -hex 32 > /buddy/app/.secret-key
+    creates: /buddy/app/.secret-key
 
 - name: Check the Python version
   opsflow.pipelines.buddy_sandbox_command:

@@ -29,7 +29,8 @@ emulator runs as, in a per-sandbox directory under a temporary root this emulato
 
 State (``state.data``): ``sandbox_commands: {"<id>": {id, command, runtime, status, exit_code,
 start_date, finish_date, _sandbox, _ws}}``, ``sandbox_workdirs: {"<sandbox id>": "<home dir>"}``
-(tests read the files there), ``sandbox_command_settings: {logs_format}``. Processes and their
+(tests read the files there; a sandbox's HOME is always ``<sandbox_root>/<id>/buddy``), ``sandbox_root``,
+``sandbox_command_settings: {logs_format}``. Processes and their
 output stay in memory, outside the JSON state.
 """
 
@@ -192,17 +193,23 @@ class SandboxHosts:
         state.data.setdefault("sandbox_workdirs", {})[box["id"]] = home
         return home
 
-    def local_path(self, state: State, box: Dict[str, Any], api_path: Optional[str]) -> Tuple[str, str]:
-        """(path as the sandbox sees it, path on this machine) for a content path; 403 outside."""
+    def local_path(self, state: State, box: Dict[str, Any], api_path: Optional[str],
+                   follow: bool = False) -> Tuple[str, str]:
+        """(path as the sandbox sees it, path on this machine) for a content path; 403 outside.
+
+        The directories on the way must lie inside the sandbox's directory; the last component may
+        be a symlink leading out (a virtualenv's ``bin/python``) unless ``follow`` (reading or
+        writing through it) is asked for.
+        """
         self.home(state, box)
-        shown = "/" + (api_path or "").lstrip("/")
-        local = os.path.normpath(shown)
+        shown = os.path.normpath("/" + (api_path or "").lstrip("/"))
         base = os.path.realpath(self.sandbox_dir(box["id"]))
-        resolved = os.path.realpath(local)
-        if resolved != base and not resolved.startswith(base + os.sep):
+        checked = os.path.realpath(shown) if follow else os.path.join(os.path.realpath(os.path.dirname(shown)),
+                                                                      os.path.basename(shown))
+        if checked != base and not checked.startswith(base + os.sep):
             raise ApiError(403, "The emulator serves only paths inside the sandbox directory %s, not %s"
                            % (base, shown))
-        return local, local
+        return shown, shown
 
     # --- life cycle --------------------------------------------------------------------------------
     def reset(self, state: State) -> None:
@@ -213,6 +220,7 @@ class SandboxHosts:
             shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
         state.data["sandbox_commands"] = {}
         state.data["sandbox_workdirs"] = {}
+        state.data["sandbox_root"] = self.root
         state.data["sandbox_command_settings"] = dict(DEFAULT_SETTINGS)
 
     def advance(self, state: State, now: float) -> None:
@@ -263,12 +271,12 @@ def _command_view(request: Request, box: Dict[str, Any], record: Dict[str, Any])
 
 
 def _item(request: Request, box: Dict[str, Any], shown: str, local: str) -> Dict[str, Any]:
-    is_dir = os.path.isdir(local)
+    is_dir = os.path.isdir(local) and not os.path.islink(local)  # a link is listed, never followed
     base = sandbox_url(request.base_url, box["_ws"], box["id"])
     item = {"url": "%s/content%s" % (base, shown), "html_url": "%s/content%s" % (base.replace("/workspaces/", "/app/", 1), shown),
             "type": "DIR" if is_dir else "FILE", "name": os.path.basename(shown.rstrip("/")) or "/", "path": shown}
     if not is_dir:
-        item["size"] = os.path.getsize(local)
+        item["size"] = os.lstat(local).st_size if os.path.islink(local) else os.path.getsize(local)
     return item
 
 
@@ -373,7 +381,7 @@ def make_routes(hosts: SandboxHosts) -> List[Tuple[str, str, Any, bool]]:
         if not os.path.lexists(local):
             raise ApiError(404, "Path not found: %s" % shown)
         base = sandbox_url(request.base_url, box["_ws"], box["id"])
-        if os.path.isdir(local):
+        if os.path.isdir(local) and not os.path.islink(local):
             contents = [_item(request, box, os.path.join(shown, name), os.path.join(local, name))
                         for name in sorted(os.listdir(local))]
         else:
@@ -405,7 +413,7 @@ def make_routes(hosts: SandboxHosts) -> List[Tuple[str, str, Any, bool]]:
 
     def upload(state: State, request: Request) -> HandlerResult:
         box = _running_sandbox(state, request)
-        shown, local = hosts.local_path(state, box, request.params.get("path"))
+        shown, local = hosts.local_path(state, box, request.params.get("path"), follow=True)
         data = _multipart_file(request)
         if os.path.isdir(local):
             raise ApiError(409, "A directory exists at %s" % shown)
@@ -418,7 +426,7 @@ def make_routes(hosts: SandboxHosts) -> List[Tuple[str, str, Any, bool]]:
 
     def download(state: State, request: Request) -> HandlerResult:
         box = _running_sandbox(state, request)
-        shown, local = hosts.local_path(state, box, request.params.get("path"))
+        shown, local = hosts.local_path(state, box, request.params.get("path"), follow=True)
         if not os.path.lexists(local):
             raise ApiError(404, "Path not found: %s" % shown)
         if os.path.isdir(local):

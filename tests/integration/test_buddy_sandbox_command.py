@@ -11,7 +11,9 @@ request log; the command's output is compared with what the process really wrote
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import ast
 import os
+import re
 
 import pytest
 import yaml
@@ -129,3 +131,24 @@ def test_stopped_and_missing_sandboxes_fail_clearly(emulator, run_playbook):
     assert len(log.entries('POST')) == 0
     # Nothing reached a sandbox: only look-ups.
     assert not log.entries(path=r'/sandboxes/[^/]+/(commands|content)')
+
+
+def test_examples_run_against_the_emulator(emulator, run_playbook):
+    """The module's EXAMPLES as one playbook (the first again at the end: skipped by ``creates``); only where the
+    sandbox is changes: the workspace, and paths under /buddy go to the emulated sandbox's home."""
+    source = open(os.path.join(os.path.dirname(__file__), '..', '..', 'plugins', 'modules',
+                               'buddy_sandbox_command.py')).read()
+    examples_text = ast.literal_eval(re.search(r"EXAMPLES = (r'''.*?''')", source, re.DOTALL).group(1))
+    emulator.seed({'sandboxes': [{'workspace': WS, 'project_name': PROJECT, 'name': 'Review', 'identifier': 'review-123'}]})
+    state = emulator.state()
+    sandbox_id = [box['id'] for box in state['sandboxes'].values()][0]
+    home = os.path.join(state['sandbox_root'], sandbox_id, 'buddy')
+    tasks = yaml.safe_load(examples_text.replace('my-company', WS).replace('/buddy/', home + '/'))
+    tasks.append(dict(tasks[0], name='Again'))
+    outcome = run_playbook(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}],
+                                          sort_keys=False))
+    with open(os.path.join(home, 'app', '.secret-key')) as handle:
+        assert re.match(r'^[0-9a-f]{64}$', handle.read().strip())
+    assert re.match(r'^3\.\d+', outcome.task('Show it')['msg'])
+    assert outcome.task('Report it')['msg'].startswith('health check exit code ')
+    assert outcome.task('Again')['changed'] is False and outcome.task('Again')['status'] == 'SKIPPED'
