@@ -52,7 +52,7 @@ TEST_STAGES := venvs test-unit test-integration test-oldest-newest test-middle s
 	changelog-lint
 
 .PHONY: help venv venvs test test-unit test-integration test-oldest-newest test-middle sanity lint ansible-lint \
-	galaxy-import build nox docs-lint docs changelog-lint changelog demo lock clean \
+	galaxy-import build nox docs-lint docs changelog-lint changelog bench mutation demo lock clean \
 	$(addprefix venv-,$(MATRIX) nox demo) $(addprefix test-unit-,$(MATRIX)) $(addprefix test-integration-,$(MATRIX)) \
 	$(addprefix test-core-,$(MATRIX))
 
@@ -79,6 +79,8 @@ help:
 	@echo 'make venv              create/re-use .work/venv (requirements-dev.txt) and the collection link'
 	@echo 'make venv-V            create/re-use .work/venv-V (tools/requirements-V.txt), V one of: $(MATRIX) nox demo'
 	@echo 'make venvs             all of them but demo, two at a time'
+	@echo 'make bench             buddy_pipeline vs looped buddy_action on the emulator (tools/bench_pipeline.py; not in CI)'
+	@echo 'make mutation          mutation testing of module_utils against their unit tests (tools/mutation.py; not in CI)'
 	@echo 'make lock              re-pin tools/constraints-*.txt from the requirements files'
 	@echo 'make clean             remove .work build output (keeps the venvs)'
 
@@ -163,7 +165,7 @@ changelog-lint: venv
 changelog: venv
 	tools/changelog.sh release
 
-# Its own small venv; ansible's home, temporary files and pip's cache all inside .work (tools/demo.py).
+# Not in CI: buddy_pipeline against looped buddy_action on the emulator (tools/bench_pipeline.py).
 bench: venv
 	$(VBIN)/python tools/bench_pipeline.py
 
@@ -171,6 +173,7 @@ bench: venv
 mutation: venv
 	$(VBIN)/python tools/mutation.py $(MUTATION_ARGS)
 
+# Its own small venv; ansible's home, temporary files and pip's cache all inside .work (tools/demo.py).
 demo:
 	@echo '##### make demo: setting up .work/venv-demo (ansible-core + requests; the first time takes a minute)'
 	@$(PYTHON) tools/ensure_venv.py demo
