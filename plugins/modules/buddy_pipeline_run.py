@@ -16,10 +16,18 @@ description:
     C(POST /workspaces/{workspace}/projects/{project_name}/pipelines/{pipeline_id}/executions) and, by default,
     waits for it to end by polling C(GET .../executions/{execution_id}).
   - The task fails when the run ends V(FAILED), V(TERMINATED) or V(NOT_EXECUTED), naming the action that failed
-    and its status, or when it does not end within O(wait_timeout).
+    and its status, with the last lines of that action's log (read from the action execution's logs endpoint,
+    C(GET .../executions/{execution_id}/action_executions/{action_execution_id}/logs)), or when it does not end
+    within O(wait_timeout).
+  - A run that starts waiting for a person (V(WAITING_FOR_APPLY), an approval, or another V(WAITING_FOR_*) state)
+    fails the task as soon as it is seen, naming the waiting action, unless O(approve) covers that approval; then the
+    task approves it (C(PATCH .../executions/{execution_id}) with operation V(APPLY) and C(approve_action_id)) and
+    keeps waiting. The run is left waiting otherwise; M(opsflow.pipelines.buddy_pipeline_execution) can approve or
+    cancel it later.
   - Starting a run is not idempotent, so the task always reports a change. The start request is never sent twice;
-    when it may have reached the server (a timeout, a dropped connection or a gateway error after sending) the task
-    fails with a message saying that the run may have started and how to check.
+    when it may have reached the server (a timeout, a dropped connection, a gateway error after sending, or a success
+    answer without the run in it) the task fails with C(changed=true) and a message saying that the run may have
+    started and how to check.
   - Option names are the API's own field names.
 author:
   - opsflow maintainers (@opsflow)
@@ -43,7 +51,8 @@ options:
       - The revision to run, sent as the API's C(to_revision) object.
       - A string (a commit SHA, or V(HEAD) for the newest commit) is sent as a dict with it as C(revision); a dict
         is sent as it is and must have a C(revision) key.
-      - The API requires it for pipelines of projects that have a repository.
+      - Without it the task sends V(HEAD) (the newest commit of the branch), as Buddy's own CLI does. The API
+        requires a revision for pipelines of projects that have a repository.
     type: raw
   branch:
     description:
@@ -93,6 +102,16 @@ options:
       - IDs of the actions to run in this run. Without it the pipeline runs as it is defined.
     type: list
     elements: int
+  approve:
+    description:
+      - Approvals the task may give while it waits. V(true) approves every action that waits for approval
+        (V(WAITING_FOR_APPLY)); a list approves only the actions with these names; V(false) (the default) approves
+        none, and a run that waits for approval fails the task at once.
+      - Each approval is one C(PATCH .../executions/{execution_id}) with operation V(APPLY) and the waiting action
+        execution's id as C(approve_action_id). Other waiting states (variables, a VT session) are never answered:
+        they fail the task naming the action.
+    type: raw
+    default: false
   wait:
     description:
       - Wait for the run to end.
@@ -117,9 +136,10 @@ options:
     default: false
 notes:
   - The token needs the E(EXECUTION_RUN) scope to start runs and E(EXECUTION_INFO) to follow them.
-  - Each poll is one request and is retried on HTTP 429 and 5xx answers like any other read. A run that keeps
-    waiting for an approval or for variables stays unfinished until O(wait_timeout).
+  - Each poll is one request and is retried on HTTP 429 and 5xx answers like any other read. Reading a failed
+    action's log costs one more request per 1000 lines read (at most two: only the tail is read).
 seealso:
+  - module: opsflow.pipelines.buddy_pipeline_execution
   - module: opsflow.pipelines.buddy_sandbox_info
   - name: Buddy.works API, pipeline runs
     description: Run, get and cancel executions.
@@ -159,6 +179,15 @@ EXAMPLES = r'''
     wait_timeout: 600
     cancel_on_timeout: true
 
+- name: Run a pipeline with an approval step, approving it here
+  opsflow.pipelines.buddy_pipeline_run:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    approve:
+      - Approve the deploy
+  register: approved_run
+
 - name: Start a run without waiting
   opsflow.pipelines.buddy_pipeline_run:
     workspace: my-company
@@ -179,7 +208,8 @@ EXAMPLES = r'''
     - name: Report
       ansible.builtin.debug:
         msg: "{{ ansible_failed_result.failed_action.name | default('no action') }} ended
-          {{ ansible_failed_result.failed_action.status | default(ansible_failed_result.status) }}"
+          {{ ansible_failed_result.failed_action.status | default(ansible_failed_result.status) }}:
+          {{ ansible_failed_result.log_tail | default([], true) | join('\n') }}"
 '''
 
 RETURN = r'''
@@ -218,7 +248,8 @@ execution_id:
 status:
   description:
     - The run's status when the task ended, one of V(INITIAL), V(ENQUEUED), V(INPROGRESS), V(SUCCESSFUL), V(FAILED),
-      V(TERMINATED), V(NOT_EXECUTED), V(SKIPPED) (and the server's other waiting states).
+      V(TERMINATED), V(NOT_EXECUTED), V(SKIPPED), V(TERMINATING), or a waiting state (V(WAITING_FOR_APPLY),
+      V(WAITING_FOR_VARIABLES), V(WAITING_FOR_SETTABLE_VARIABLES), V(WAITING_FOR_VT_SESSION)).
     - Without O(wait), usually V(ENQUEUED) or V(INPROGRESS).
   returned: always; V(null) in check mode
   type: str
@@ -250,8 +281,11 @@ failed_action:
     error_message:
       description: The server's explanation, when it gave one.
       type: str
+    action_execution_id:
+      description: The ID of the action's execution in this run (a 24-hex string), when the server names it.
+      type: str
     log_tail:
-      description: The last lines of the action's log, when the run carries them.
+      description: The last lines (up to 20) of the action's log, read from the action execution's logs endpoint.
       type: list
       elements: str
   sample:
@@ -259,6 +293,53 @@ failed_action:
     name: Run tests
     type: RUN_DOCKER_CONTAINER
     status: FAILED
+    action_execution_id: 5f0e6a1c2b3d4e5f6a7b8c9d
+    log_tail:
+      - "$ pytest -q"
+      - "Action failed: Command 'pytest -q' exited with code 1"
+log_tail:
+  description:
+    - The last lines (up to 20) of the failed action's log (the same as RV(failed_action.log_tail)), read from
+      C(GET .../executions/{execution_id}/action_executions/{action_execution_id}/logs), paged by C(offset).
+    - V(null) when the run did not fail or the log could not be read (a warning then says why).
+  returned: when the run ended
+  type: list
+  elements: str
+  sample: ["$ pytest -q", "Action failed: Command 'pytest -q' exited with code 1"]
+waiting_action:
+  description:
+    - The action the run waits at (a person's approval, variables or a VT session), when the task failed because the
+      run waits and O(approve) did not cover it.
+  returned: when the run waits for a person
+  type: dict
+  contains:
+    id:
+      description: The action's ID.
+      type: int
+    name:
+      description: The action's name.
+      type: str
+    type:
+      description: The action's type, for example V(WAIT_FOR_APPLY).
+      type: str
+    status:
+      description: The waiting state, for example V(WAITING_FOR_APPLY).
+      type: str
+    action_execution_id:
+      description: The ID of the action's execution in this run, when the server names it.
+      type: str
+  sample:
+    id: 1004
+    name: Approve the deploy
+    type: WAIT_FOR_APPLY
+    status: WAITING_FOR_APPLY
+    action_execution_id: 5f0e6a1c2b3d4e5f6a7b8c9e
+approved:
+  description: The names of the actions this task approved (see O(approve)).
+  returned: when the task waited
+  type: list
+  elements: str
+  sample: [Approve the deploy]
 timed_out:
   description: Whether the task failed because the run did not end within O(wait_timeout).
   returned: when the wait timed out
@@ -272,7 +353,8 @@ cancelled:
 may_have_committed:
   description:
     - V(true) when the task failed after the start request may have reached the server, so a run may have started
-      although none is known. Check the pipeline's runs before running it again.
+      although none is known (C(changed) is V(true) then). Check the pipeline's runs before running it again, for
+      example with M(opsflow.pipelines.buddy_pipeline_execution) and O(opsflow.pipelines.buddy_pipeline_execution#module:last=true).
   returned: when the start request failed
   type: bool
   sample: true
@@ -287,6 +369,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client im
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_executions import (
     NO_RUN,
     PRIORITIES,
+    approve_choice,
     build_run_payload,
     describe_action,
     follow_run,
@@ -312,6 +395,7 @@ OPTIONS = dict(
         encrypted=dict(type="bool", default=False),
     )),
     actions_to_run=dict(type="list", elements="int"),
+    approve=dict(type="raw", default=False),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
     poll_interval=dict(type="float", default=5.0),
@@ -323,6 +407,7 @@ SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(OPTIONS, mutually
 def run(module, client):
     params = module.params
     check_wait_options(params)
+    approve = approve_choice(params["approve"])
     payload = build_run_payload(params)
     location = PipelineLocation.from_params(params)
     if module.check_mode:
@@ -332,7 +417,7 @@ def run(module, client):
     if not params["wait"]:
         return dict(changed=True, **run_details(execution))
     details = follow_run(client.executions, location, execution, params["wait_timeout"], params["poll_interval"],
-                         params["cancel_on_timeout"])
+                         params["cancel_on_timeout"], approve=approve, warn=module.warn)
     for summary in ignored_failures(details["execution"]):
         module.warn("run %s succeeded although %s (its errors are ignored)"
                     % (details["execution_id"], describe_action(summary)))

@@ -38,6 +38,8 @@ Switches (seed ``execution_settings``), for what the record leaves open:
 - ``log_page_cap``: the most log lines one logs page holds (default 1000, the documented maximum of
   ``limit``); lower makes a client page.
 - ``list_order``: ``newest_first`` (default, as the documented example) or ``oldest_first``.
+- ``run_post_answer``: what a run POST answers once the run is stored: ``run`` (default), or a 200
+  with an ``empty`` body or a ``not_json`` one (an odd proxy or server: the run did start).
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ WAITING = {
     "WAITING_FOR_VT_SESSION": ("APPROVE_VT",),
 }
 OPERATIONS = ("CANCEL", "RETRY", "APPLY", "APPLY_VARIABLES", "SET_VARIABLES", "RUN_DELAYED", "APPROVE_VT")
-DEFAULT_SETTINGS: Dict[str, Any] = {"action_execution_id_in": "field", "log_page_cap": 1000, "list_order": "newest_first"}
-SETTING_CHOICES = {"action_execution_id_in": ("field", "url", "html_url"), "list_order": ("newest_first", "oldest_first")}
+DEFAULT_SETTINGS: Dict[str, Any] = {"action_execution_id_in": "field", "log_page_cap": 1000, "list_order": "newest_first",
+                                    "run_post_answer": "run"}
+SETTING_CHOICES = {"action_execution_id_in": ("field", "url", "html_url"), "list_order": ("newest_first", "oldest_first"),
+                   "run_post_answer": ("run", "empty", "not_json")}
 LOG_LIMIT_DEFAULT = 100
 LOG_LIMIT_MAX = 1000
 PRIORITIES = ("LOW", "NORMAL", "HIGH")
@@ -786,6 +790,11 @@ def run_pipeline(state: State, request: Request) -> HandlerResult:
     ws, project, pipeline = _pipeline(state, request)
     record = create_run(state, ws, project, pipeline, request.json_object(), now)
     advance_run(state, record, now)
+    answer = run_switches(state)["run_post_answer"]
+    if answer == "empty":
+        return 200, None, {}
+    if answer == "not_json":
+        return 200, "<html><body>OK</body></html>", {"Content-Type": "text/html"}
     return 200, view(state, request.base_url, record), {}
 
 

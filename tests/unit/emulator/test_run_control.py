@@ -108,7 +108,8 @@ def test_execution_settings_seed_is_checked():
     with pytest.raises(runs.ApiError):
         make_state([DOCKER_OK], seed={"execution_settings": {"log_page_cap": 0}})
     state = make_state([DOCKER_OK], seed={"execution_settings": {"log_page_cap": 2, "list_order": "oldest_first"}})
-    assert runs.run_switches(state) == {"action_execution_id_in": "field", "log_page_cap": 2, "list_order": "oldest_first"}
+    assert runs.run_switches(state) == {"action_execution_id_in": "field", "log_page_cap": 2, "list_order": "oldest_first",
+                                        "run_post_answer": "run"}
 
 
 # --- over HTTP -----------------------------------------------------------------------------------------

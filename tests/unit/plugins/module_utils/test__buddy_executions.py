@@ -122,8 +122,9 @@ def params(**values):
     return base
 
 
-def test_payload_holds_only_what_was_set():
-    assert runs.build_run_payload(params()) == {}
+def test_payload_holds_only_what_was_set_and_the_newest_revision_by_default():
+    # As the official CLI does: no revision named means HEAD.
+    assert runs.build_run_payload(params()) == {"to_revision": {"revision": "HEAD"}}
     payload = runs.build_run_payload(params(to_revision="HEAD", branch="main", comment="c", refresh=False,
                                             clear_cache=True, priority="HIGH", actions_to_run=[3, 1]))
     assert payload == {"to_revision": {"revision": "HEAD"}, "branch": {"name": "main"}, "comment": "c",
@@ -185,7 +186,8 @@ def test_failed_action_prefers_failed_over_terminated():
     execution = {"action_executions": [entry("SUCCESSFUL"), entry("TERMINATED", "T", 2), entry("FAILED", "F", 3,
                                                                                                log=["a", "exit 1"])]}
     summary = runs.failed_action(execution)
-    assert summary == {"id": 3, "name": "F", "type": "RUN_DOCKER_CONTAINER", "status": "FAILED", "log_tail": ["a", "exit 1"]}
+    assert summary == {"id": 3, "name": "F", "type": "RUN_DOCKER_CONTAINER", "status": "FAILED",
+                       "action_execution_id": None, "log_tail": ["a", "exit 1"]}
     assert runs.describe_action(summary) == "action 'F' (RUN_DOCKER_CONTAINER, id 3) FAILED; last log line: exit 1"
     assert runs.failed_action({"action_executions": [entry("TERMINATED", "T", 2)]})["name"] == "T"
     assert runs.failed_action({"action_executions": [entry("SUCCESSFUL")]}) is None
@@ -233,7 +235,7 @@ def clock(monkeypatch):
 
 
 def wait(client, execution, timeout, poll_interval, clock):
-    return runs.wait_for_execution(client, LOCATION, execution, Deadline(timeout, clock=clock.monotonic), poll_interval)
+    return runs.RunFollower(client, LOCATION).wait(execution, Deadline(timeout, clock=clock.monotonic), poll_interval)
 
 
 def test_wait_polls_until_the_run_finishes(clock):

@@ -1,0 +1,398 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the opsflow.pipelines collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: buddy_pipeline_execution
+short_description: Wait for, cancel, retry or approve an existing Buddy.works pipeline run
+version_added: 0.2.0
+description:
+  - Acts on a run (an execution) of a Buddy.works pipeline that already exists, whoever started it: by
+    O(execution_id), or the pipeline's newest run with O(last=true).
+  - O(operation=wait) (the default) waits for the run to end and fails the task when it ends V(FAILED), V(TERMINATED)
+    or V(NOT_EXECUTED), naming the failed action with the last lines of its log.
+  - O(operation=cancel), O(operation=retry) and O(operation=approve) send C(PATCH .../executions/{execution_id}) with
+    operation V(CANCEL), V(RETRY) or V(APPLY) only when the run needs it, so a task can be run again safely. C(changed)
+    says whether anything was sent.
+  - While waiting, a run that starts waiting for a person (V(WAITING_FOR_APPLY) or another V(WAITING_FOR_*) state)
+    fails the task at once, naming the waiting action, unless O(approve) covers that approval.
+author:
+  - opsflow maintainers (@opsflow)
+extends_documentation_fragment:
+  - opsflow.pipelines._buddy
+  - opsflow.pipelines._buddy.WORKSPACE
+  - opsflow.pipelines._buddy.PIPELINE
+  - opsflow.pipelines._attributes
+  - opsflow.pipelines._attributes.BUDDY
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the run once and sends nothing; C(changed) and RV(msg) say what a real run would do. It does not wait.
+  diff_mode:
+    support: none
+options:
+  execution_id:
+    description: The ID of the run. Mutually exclusive with O(last); one of them is required.
+    type: int
+  last:
+    description:
+      - Act on the pipeline's newest run (the one with the highest ID).
+      - The task reads one page of the pipeline's runs, C(GET .../executions?page=1&per_page=20). Whether Buddy lists
+        the newest run first is not documented, so the order is read off the page; when the page is oldest first and
+        more runs exist, the last page is read too.
+      - The task fails when the pipeline has no runs.
+    type: bool
+    default: false
+  operation:
+    description:
+      - V(wait) waits for the run to end and judges it like M(opsflow.pipelines.buddy_pipeline_run) does.
+      - V(cancel) cancels a run that has not ended (operation V(CANCEL)); a run that has ended is left as it is
+        (C(changed=false)). A cancelled run (V(TERMINATED)) does not fail the task.
+      - V(retry) retries a run that ended V(FAILED) or V(TERMINATED) (operation V(RETRY): its failed actions run
+        again); a run that is still going is only waited for, a run that ended otherwise is left as it is
+        (C(changed=false)).
+      - V(approve) approves the actions the run waits at for approval (operation V(APPLY), with the action execution's
+        ID as C(approve_action_id)), those O(approve) names, or all of them when O(approve) is not given; a run that
+        waits for nothing is left as it is (C(changed=false)).
+      - Except with O(operation=wait), the task waits for the run to end afterwards only with O(wait=true).
+    type: str
+    choices: [wait, cancel, retry, approve]
+    default: wait
+  approve:
+    description:
+      - Approvals the task may give, while waiting and with O(operation=approve). V(true) approves every action that
+        waits for approval (V(WAITING_FOR_APPLY)); a list approves only the actions with these names; V(false)
+        approves none.
+      - The default is V(false), except with O(operation=approve), where it is V(true).
+      - Other waiting states (variables, a VT session) are never answered: they fail the task naming the action.
+    type: raw
+  wait:
+    description:
+      - Wait for the run to end after the operation.
+      - With O(operation=wait) and V(false), the task only reads the run (a status check that never fails on the
+        run's status).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for the run to end.
+    type: int
+    default: 1800
+  poll_interval:
+    description: Seconds between two looks at the run while waiting. One C(GET) each.
+    type: float
+    default: 5
+notes:
+  - The token needs the E(EXECUTION_INFO) scope to read runs and E(EXECUTION_RUN) (or the newer E(PIPELINE_MANAGE))
+    to cancel, retry or approve them.
+  - A run that ends between the read and the C(PATCH) makes the server refuse the operation; the task then reads the
+    run again and reports C(changed=false) when it has ended.
+seealso:
+  - module: opsflow.pipelines.buddy_pipeline_run
+  - name: Buddy.works API, cancel, retry or approve a run
+    description: The PATCH operations on an execution.
+    link: https://buddy.works/docs/api/executions/cancel-retry-approve
+'''
+
+EXAMPLES = r'''
+- name: Wait for the newest run of the pipeline, whoever started it
+  opsflow.pipelines.buddy_pipeline_execution:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    last: true
+  register: newest
+
+- name: Approve the deploy step of a run and wait for the run to end
+  opsflow.pipelines.buddy_pipeline_execution:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    execution_id: 17
+    operation: approve
+    approve:
+      - Approve the deploy
+
+- name: Retry a failed run (nothing is sent when it did not fail)
+  opsflow.pipelines.buddy_pipeline_execution:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    execution_id: 18
+    operation: retry
+    wait_timeout: 600
+
+- name: Cancel the newest run if it is still going
+  opsflow.pipelines.buddy_pipeline_execution:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    last: true
+    operation: cancel
+    wait: false
+
+- name: Only look at a run's status
+  opsflow.pipelines.buddy_pipeline_execution:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    execution_id: 17
+    wait: false
+  register: run_now
+'''
+
+RETURN = r'''
+execution:
+  description:
+    - The run as the API returned it last. The values of encrypted variables are masked.
+    - Also returned when the task fails because of the run.
+  returned: always
+  type: dict
+  sample:
+    id: 17
+    status: SUCCESSFUL
+    html_url: https://app.buddy.works/my-company/website/pipelines/pipeline/42/execution/17
+    action_executions:
+      - status: SUCCESSFUL
+        action_execution_id: 5f0e6a1c2b3d4e5f6a7b8c9d
+        action:
+          id: 1001
+          name: Approve the deploy
+          type: WAIT_FOR_APPLY
+execution_id:
+  description: The run's ID.
+  returned: always
+  type: int
+  sample: 17
+status:
+  description:
+    - The run's status when the task ended (see RV(opsflow.pipelines.buddy_pipeline_run#module:status)).
+  returned: always
+  type: str
+  sample: SUCCESSFUL
+html_url:
+  description: The run's page in Buddy.
+  returned: always
+  type: str
+  sample: https://app.buddy.works/my-company/website/pipelines/pipeline/42/execution/17
+operations:
+  description: The operations sent, in order (V(CANCEL), V(RETRY), V(APPLY)); empty when nothing was sent.
+  returned: always
+  type: list
+  elements: str
+  sample: [APPLY]
+approved:
+  description: The names of the actions this task approved.
+  returned: always
+  type: list
+  elements: str
+  sample: [Approve the deploy]
+msg:
+  description: What the task did, or in check mode what it would do.
+  returned: always
+  type: str
+  sample: run 17 was WAITING_FOR_APPLY; approved 'Approve the deploy'
+failed_action:
+  description:
+    - The action that made the run fail, with the last lines of its log (see
+      RV(opsflow.pipelines.buddy_pipeline_run#module:failed_action)). V(null) when the run did not fail.
+  returned: when the task waited for the run, or the run had failed
+  type: dict
+  sample:
+    id: 1003
+    name: Run tests
+    type: RUN_DOCKER_CONTAINER
+    status: FAILED
+    log_tail: ["$ pytest -q", "Action failed: Command 'pytest -q' exited with code 1"]
+log_tail:
+  description: The last lines (up to 20) of the failed action's log, read from the action execution's logs endpoint.
+  returned: when the run ended failed
+  type: list
+  elements: str
+  sample: ["$ pytest -q", "Action failed: Command 'pytest -q' exited with code 1"]
+waiting_action:
+  description: The action the run waits at, when the task failed because the run waits for a person.
+  returned: when the run waits for a person that O(approve) did not cover
+  type: dict
+  sample:
+    id: 1004
+    name: Approve the deploy
+    type: WAIT_FOR_APPLY
+    status: WAITING_FOR_APPLY
+timed_out:
+  description: Whether the task failed because the run did not end within O(wait_timeout).
+  returned: when the wait timed out
+  type: bool
+  sample: true
+'''
+
+import time
+
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
+    BUDDY_CONNECTION_SPEC,
+    PIPELINE_SPEC,
+    PipelineLocation,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_executions import (
+    APPROVAL_STATUS,
+    RETRYABLE_STATUSES,
+    RunFailedError,
+    RunFollower,
+    approve_choice,
+    is_finished,
+    run_details,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError, OpsflowError, ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import Deadline, check_wait_options, timeout_message
+
+OPERATIONS = ("wait", "cancel", "retry", "approve")
+OPTIONS = dict(
+    execution_id=dict(type="int"),
+    last=dict(type="bool", default=False),
+    operation=dict(type="str", choices=list(OPERATIONS), default="wait"),
+    approve=dict(type="raw"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
+    poll_interval=dict(type="float", default=5.0),
+)
+SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(OPTIONS, mutually_exclusive=[("execution_id", "last")]))
+
+
+def check_target(params):
+    """execution_id or last: true, checked before any request."""
+    execution_id = params.get("execution_id")
+    if execution_id is None and not params["last"]:
+        raise ValidationError("one of execution_id or last: true is required", options=["execution_id", "last"])
+    if execution_id is not None and (isinstance(execution_id, bool) or execution_id < 1):
+        raise ValidationError("execution_id must be the ID of a run, a positive integer, got %r" % execution_id,
+                              options=["execution_id"])
+
+
+def find_run(client, location, params):
+    if params.get("execution_id") is not None:
+        return client.executions.get_execution(location, params["execution_id"])
+    execution = client.executions.last_execution(location)
+    if execution is None:
+        raise OpsflowError("pipeline %s of project %s has no runs (last: true)" % (location.pipeline_id,
+                                                                                   location.project_name))
+    if not execution.get("action_executions"):
+        # A list entry may be a short view: read the run itself.
+        execution = client.executions.get_execution(location, execution["id"])
+    return execution
+
+
+def plan(operation, execution, follower):
+    """(PATCH operation to send or None, what it means): decided on the run as read."""
+    status = execution.get("status")
+    run = "run %s" % execution.get("id")
+    if operation == "cancel":
+        if is_finished(execution):
+            return None, "%s has ended (%s): nothing to cancel" % (run, status)
+        return "CANCEL", "%s is %s: cancel it" % (run, status)
+    if operation == "retry":
+        if status in RETRYABLE_STATUSES:
+            return "RETRY", "%s ended %s: retry it" % (run, status)
+        if is_finished(execution):
+            return None, "%s ended %s: nothing to retry" % (run, status)
+        return None, "%s is %s (not ended): nothing to retry" % (run, status)
+    if operation == "approve":
+        pending = [summary for summary in follower.pending(execution) if summary["status"] == APPROVAL_STATUS]
+        wanted = [summary for summary in pending if follower.approve is True or summary.get("name") in follower.approve]
+        if wanted:
+            return "APPLY", "%s is %s: approve %s" % (run, status, ", ".join(repr(item.get("name")) for item in wanted))
+        if pending:
+            return None, "%s waits for approval of %s, which approve does not name" % (
+                run, ", ".join(repr(item.get("name")) for item in pending))
+        return None, "%s is %s: nothing waits for approval" % (run, status)
+    return None, "%s is %s" % (run, status)
+
+
+def send(client, location, operation, execution, follower):
+    """Send the operation; (run afterwards, sent?). A refusal because the run just ended counts as not sent."""
+    if operation == "APPLY":
+        return follower.answer(execution), True
+    try:
+        return client.executions.change_execution(location, execution["id"], operation), True
+    except ApiError as error:
+        if error.status >= 500:
+            raise
+        latest = client.executions.get_execution(location, execution["id"])
+        if operation == "CANCEL" and is_finished(latest):
+            return latest, False
+        if operation == "RETRY" and latest.get("status") not in RETRYABLE_STATUSES:
+            return latest, False
+        error.message += "; run %s is %s" % (execution["id"], latest.get("status"))
+        error.details.update(run_details(latest))
+        raise
+
+
+def wait_for_cancel(follower, execution, params, changed, message, operations):
+    """A cancelled run ends TERMINATED: what was asked, so only a wait that runs out fails."""
+    deadline = Deadline(params["wait_timeout"], clock=time.monotonic)
+    execution, ended = follower.wait(execution, deadline, params["poll_interval"])
+    details = run_details(execution)
+    if not ended:
+        raise RunFailedError(timeout_message("pipeline run %s" % execution.get("id"), params["wait_timeout"],
+                                             execution.get("status"), "it is still ending after the cancel"),
+                             changed=changed, timed_out=True, operations=operations, **details)
+    return dict(changed=changed, msg=message + "; it ended %s" % details["status"], operations=operations,
+                approved=list(follower.approved), **details)
+
+
+def run(module, client):
+    params = module.params
+    check_target(params)
+    check_wait_options(params)
+    operation = params["operation"]
+    approve_value = params["approve"]
+    if approve_value is None:
+        approve_value = operation == "approve"
+    approve = approve_choice(approve_value)
+    location = PipelineLocation.from_params(params)
+    follower = RunFollower(client.executions, location, approve, module.warn)
+    follower.still_running = "it is still running. Raise wait_timeout, or cancel it with operation: cancel"
+
+    execution = find_run(client, location, params)
+    patch, message = plan(operation, execution, follower)
+    if module.check_mode:
+        details = run_details(execution)
+        return dict(changed=patch is not None, msg=("would: " if patch else "") + message, operations=[],
+                    approved=[], **details)
+
+    operations = []
+    if patch is not None:
+        execution, sent = send(client, location, patch, execution, follower)
+        if sent:
+            operations.append(patch)
+        else:
+            message += " (the run ended meanwhile: nothing was done)"
+    changed = bool(operations)
+    if not params["wait"] or is_finished(execution) and operation == "cancel":
+        details = run_details(execution)
+        return dict(changed=changed, msg=message, operations=operations, approved=list(follower.approved), **details)
+    if operation == "cancel":
+        return wait_for_cancel(follower, execution, params, changed, message, operations)
+    try:
+        details = follower.follow(execution, params["wait_timeout"], params["poll_interval"], False)
+    except OpsflowError as error:
+        error.details["changed"] = changed or bool(follower.approved)
+        error.details["operations"] = operations + ["APPLY"] * (len(follower.approved) - operations.count("APPLY"))
+        raise
+    operations += ["APPLY"] * (len(follower.approved) - operations.count("APPLY"))
+    message += "; it ended %s" % details["status"]
+    return dict(changed=changed or bool(follower.approved), msg=message, operations=operations, **details)
+
+
+def main():
+    module_main(SPEC, run, BuddyClient.from_module)
+
+
+if __name__ == "__main__":
+    main()
