@@ -121,6 +121,8 @@ mkdir -p rst
 chmod og-w rst
 antsibull-docs --config-file antsibull-docs.cfg collection --use-current --squash-hierarchy --fail-on-error \
     --cleanup everything --dest-dir rst opsflow.pipelines 2>&1 | tee -a "$LOG"
+# antsibull-docs title-cases the collection name in the index heading; the name is lower case.
+sed -i '0,/^Opsflow\.Pipelines$/s//opsflow.pipelines/' rst/index.rst
 sphinx-build -M html rst build -c . -W --keep-going -n 2>&1 | tee -a "$LOG"
 
 if grep -nE '(^|[^a-z_])(WARNING|ERROR|CRITICAL)' "$LOG"; then
