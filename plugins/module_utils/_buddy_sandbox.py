@@ -24,11 +24,10 @@ import copy
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import normalize_sandbox
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import mask_sandbox, normalize_sandbox
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import is_subset, merge_into, prune_none
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError, ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import (
-    mask_secrets,
     scrub,
     secret_values,
     without_write_only,
@@ -184,11 +183,11 @@ def compared(sandbox: Optional[Mapping[str, Any]], keys: Iterable[str]) -> Dict[
     """One side of the diff: the compared settings, secrets masked."""
     if not sandbox:
         return {}
-    return mask_secrets(dict((key, copy.deepcopy(_actual(sandbox, key))) for key in keys))
+    return mask_sandbox(dict((key, copy.deepcopy(_actual(sandbox, key))) for key in keys))
 
 
 def masked(sandbox: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
-    return mask_secrets(normalize_sandbox(dict(sandbox))) if sandbox is not None else None
+    return mask_sandbox(normalize_sandbox(dict(sandbox))) if sandbox is not None else None
 
 
 # --- waits ------------------------------------------------------------------------------------------------

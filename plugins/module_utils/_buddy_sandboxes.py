@@ -9,7 +9,8 @@
 Facts (facts-v2 B and C) this client rests on, each handled in every shape the sources allow:
 
 - The list takes ``project_name`` (a project's sandboxes) or none (workspace-level sandboxes), and an
-  ``environment_id`` filter. List entries may be short views: ``find_sandboxes`` reads those in full.
+  ``environment_id`` filter; it is not paginated. List entries may be short views: ``find_sandboxes`` reads
+  those in full.
 - A look-up by identifier asks ``GET /workspaces/{ws}/identifiers?project=&sandbox=`` first (the
   sandbox SDK does); when that call fails, or its answer names no sandbox, the list is read and
   matched instead (what an unknown identifier returns there is not documented).
@@ -27,14 +28,15 @@ __metaclass__ = type
 import copy
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, sandboxes_path
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import sandboxes_path
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     AuthenticationError,
     NotFoundError,
     TransportError,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, join_path, quote_segment
+from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, items_of, join_path, quote_segment
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import MASK, mask_secrets
 
 # Keys only the full sandbox carries; a list entry without them is a short view.
 FULL_SANDBOX_KEYS = ("os", "endpoints", "setup_status")
@@ -54,13 +56,17 @@ class BuddySandboxesClient:
     # --- reading ------------------------------------------------------------------------------------------
     def list_sandboxes(self, workspace: str, project_name: Optional[str] = None,
                        environment_id: Optional[str] = None) -> List[Dict[str, Any]]:
-        """A project's sandboxes, or the workspace-level ones without a project (entries may be short views)."""
+        """A project's sandboxes, or the workspace-level ones without a project (entries may be short views).
+
+        One request: the sandbox list is not paginated (facts-v2 C; the SDK reads it once).
+        """
         query: Dict[str, Any] = {}
         if project_name:
             query["project_name"] = project_name
         if environment_id:
             query["environment_id"] = environment_id
-        return self.transport.paginate(sandboxes_path(workspace), "sandboxes", per_page=PER_PAGE, query=query)
+        path = sandboxes_path(workspace)
+        return items_of(self.transport.request("GET", path, query=query or None).json, "sandboxes", "GET", path)
 
     def get_sandbox(self, workspace: str, sandbox_id: str) -> Optional[Dict[str, Any]]:
         """The full sandbox, or None when there is no sandbox with that id."""
@@ -222,7 +228,8 @@ class BuddySandboxesClient:
 
 def find_sandboxes(client: BuddySandboxesClient, workspace: str, project_name: Optional[str] = None,
                    identifier: Optional[str] = None, sandbox_id: Optional[str] = None,
-                   details: bool = True, include_snapshots: bool = False) -> List[Dict[str, Any]]:
+                   details: bool = True, include_snapshots: bool = False,
+                   environment_id: Optional[str] = None) -> List[Dict[str, Any]]:
     """Sandboxes by id, by identifier within a project, or all of a project; never writes.
 
     Requests: one for an id; else one per page of the list plus, with
@@ -234,7 +241,10 @@ def find_sandboxes(client: BuddySandboxesClient, workspace: str, project_name: O
         sandboxes = [found] if found else []
     else:
         # Without a project: the workspace-level sandboxes (the list's project_name is optional).
-        sandboxes = client.list_sandboxes(workspace, project_name)
+        if environment_id:
+            sandboxes = client.list_sandboxes(workspace, project_name, environment_id=environment_id)
+        else:
+            sandboxes = client.list_sandboxes(workspace, project_name)
         if identifier is not None:
             sandboxes = [item for item in sandboxes if item.get("identifier") == identifier]
         if details:
@@ -284,3 +294,17 @@ def normalize_sandbox(sandbox: Dict[str, Any]) -> Dict[str, Any]:
                 endpoint["endpoint_url"] = url
                 break
     return sandbox
+
+
+def mask_sandbox(sandbox: Dict[str, Any]) -> Dict[str, Any]:
+    """A copy safe to return or show: encrypted variable values, passwords and endpoint private keys masked.
+
+    Every module or plugin that hands out a sandbox record uses this (the API answers encrypted values as
+    ciphertext, which is still not for output).
+    """
+    masked = mask_secrets(sandbox)
+    for endpoint in masked.get("endpoints") or []:
+        tls = endpoint.get("tls") if isinstance(endpoint, dict) else None
+        if isinstance(tls, dict) and tls.get("private_key") is not None:
+            tls["private_key"] = MASK
+    return masked

@@ -12,9 +12,11 @@ module: buddy_sandbox_info
 short_description: List a Buddy.works project's sandboxes, or look one up
 version_added: 0.1.0
 description:
-  - Lists the sandboxes of a project (C(GET /workspaces/{workspace}/sandboxes?project_name=...), every page), or
-    looks one up by its O(identifier) or its O(id).
-  - Returns each sandbox with its status, setup and app status, endpoints (with their URLs), tags and apps.
+  - Lists the sandboxes of a project (C(GET /workspaces/{workspace}/sandboxes?project_name=...)), or the
+    workspace-level sandboxes (those of no project) when O(project_name) is left out, or looks one up by its
+    O(identifier) or its O(id).
+  - Returns each sandbox with its status, setup status, apps (each with its own status), endpoints (with their URLs),
+    tags and variables; encrypted variable values, endpoint passwords and private keys are masked.
   - Never changes anything.
 author:
   - opsflow maintainers (@opsflow)
@@ -27,8 +29,13 @@ extends_documentation_fragment:
 options:
   project_name:
     description:
-      - The project's name ID. Required unless O(id) is given.
-      - Sandboxes are listed per project; a look-up by O(id) does not need the project.
+      - The project's name ID.
+      - Without it, the workspace-level sandboxes are listed (those that belong to no project); a look-up by O(id)
+        does not need the project.
+    type: str
+  environment_id:
+    description:
+      - Only the sandboxes of this environment (the list's C(environment_id) filter).
     type: str
   identifier:
     description:
@@ -56,9 +63,11 @@ options:
     default: false
 notes:
   - The token needs the E(SANDBOX_INFO) scope.
-  - Requests made (with pages of 50 sandboxes) are one per page of the list, plus one per listed sandbox with
-    O(details), plus one per returned sandbox with O(include_snapshots). A look-up by O(id) is one request,
+  - Requests made are one for the list (it is not paginated), plus one per listed sandbox whose entry is a short
+    view with O(details), plus one per returned sandbox with O(include_snapshots). A look-up by O(id) is one request,
     plus one with O(include_snapshots).
+  - Encrypted variable values come back from the API only as ciphertext; they are returned as C(********) anyway, in
+    normal and check mode.
 seealso:
   - module: opsflow.pipelines.buddy_pipeline_run
   - name: Buddy.works API, sandboxes
@@ -131,10 +140,6 @@ sandboxes:
       description: V(INPROGRESS), V(SUCCESS), V(FAILED) or V(STALE).
       type: str
       sample: SUCCESS
-    app_status:
-      description: V(NONE), V(RUNNING), V(ENDED) or V(FAILED). Only with O(details).
-      type: str
-      sample: RUNNING
     os:
       description: The operating system. Only with O(details).
       type: str
@@ -148,7 +153,11 @@ sandboxes:
       type: list
       elements: str
     apps:
-      description: The sandbox's apps, each with its C(command) and C(app_status). Only with O(details).
+      description:
+        - The sandbox's apps, each with its C(command) and C(app_status) (V(NONE), V(RUNNING), V(ENDED) or V(FAILED)).
+          Only with O(details).
+        - The sandbox API has no overall app status (since 2026); an answer in the older shape (one C(run_command)
+          with a top-level C(app_status)) is returned as one app.
       type: list
       elements: dict
     endpoints:
@@ -163,15 +172,24 @@ sandboxes:
           description: The port (or host:port) inside the sandbox.
           type: str
         type:
-          description: V(HTTP), V(TLS) or V(TCP).
+          description: V(HTTP), V(TLS), V(TCP) or V(SSH).
           type: str
         endpoint_url:
           description: The public URL of the endpoint.
           type: str
           sample: https://www-review-123.sandbox.example
     project:
-      description: The project the sandbox belongs to (C(name), C(display_name), C(url), C(html_url)).
+      description: The project the sandbox belongs to (C(name), C(display_name), C(url), C(html_url)); absent for a
+        workspace-level sandbox.
       type: dict
+    variables:
+      description: The sandbox's variables; the C(value) of an encrypted one is C(********). Only with O(details).
+      type: list
+      elements: dict
+    boot_logs:
+      description: Lines logged while the sandbox booted and ran its setup. Only with O(details).
+      type: list
+      elements: str
     url:
       description: The sandbox's API URL.
       type: str
@@ -189,7 +207,6 @@ sandboxes:
       name: Review 123
       status: RUNNING
       setup_status: SUCCESS
-      app_status: RUNNING
       os: ubuntu:24.04
       resources: 2x4
       tags: [review]
@@ -209,11 +226,12 @@ sandboxes:
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, WORKSPACE_SPEC
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import find_sandboxes
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import find_sandboxes, mask_sandbox
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
 
 OPTIONS = dict(
     project_name=dict(type="str"),
+    environment_id=dict(type="str"),
     identifier=dict(type="str"),
     id=dict(type="str"),
     details=dict(type="bool", default=True),
@@ -221,8 +239,7 @@ OPTIONS = dict(
 )
 SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, ArgumentSpec(
     OPTIONS,
-    required_one_of=[("project_name", "id")],
-    mutually_exclusive=[("id", "identifier")],
+    mutually_exclusive=[("id", "identifier"), ("id", "environment_id")],
 ))
 
 
@@ -230,8 +247,10 @@ def run(module, client):
     params = module.params
     sandboxes = find_sandboxes(client.sandboxes, params["workspace"], project_name=params["project_name"],
                                identifier=params["identifier"], sandbox_id=params["id"],
-                               details=params["details"], include_snapshots=params["include_snapshots"])
-    return dict(changed=False, sandboxes=sandboxes)
+                               details=params["details"], include_snapshots=params["include_snapshots"],
+                               environment_id=params["environment_id"])
+    # Encrypted variable values (ciphertext) and endpoint secrets never leave the module.
+    return dict(changed=False, sandboxes=[mask_sandbox(item) for item in sandboxes])
 
 
 def main():

@@ -559,11 +559,11 @@ def list_sandboxes(state: State, request: Request) -> HandlerResult:
     ws = request.params["ws"]
     project = _project_param(state, request)
     environment_id = request.query_value("environment_id")
-    page, per_page = buddy.page_params(state, request)
     boxes = sorted(in_project(state, ws, project), key=lambda box: box["_seq"])
     if environment_id:
         boxes = [box for box in boxes if box.get("_environment_id") == environment_id]
-    chunk = buddy.page_of(boxes, page, per_page)
+    # Not paginated (facts-v2 C): every sandbox in one answer; page / per_page are ignored.
+    chunk = boxes
     # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``--list-view short``.
     render = view if state.config.list_view == "full" else short_view
     return 200, {

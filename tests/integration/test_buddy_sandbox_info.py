@@ -32,7 +32,8 @@ def test_by_identifier_with_snapshots(emulator, run_playbook):
     assert len(found) == 1
     sandbox = found[0]
     assert sandbox['id'] == stored['sb-1']['id'] and sandbox['project']['name'] == 'website'
-    assert (sandbox['status'], sandbox['setup_status'], sandbox['app_status']) == ('STOPPED', 'SUCCESS', 'NONE')
+    assert (sandbox['status'], sandbox['setup_status']) == ('STOPPED', 'SUCCESS')
+    assert sandbox['apps'][0]['app_status'] == 'NONE' and 'app_status' not in sandbox  # 2026: per app only
     assert sandbox['endpoints'][0]['endpoint_url'] == 'https://www-sb-1.sandbox.emulator.local'
     assert [(item['name'], item['status']) for item in sandbox['snapshots']] == [('nightly', 'CREATED'), ('weekly', 'CREATED')]
     # The list entries are whole sandboxes (the emulator's default --list-view full): no GET per sandbox.
@@ -109,3 +110,31 @@ def test_unknown_project_fails_with_the_server_message(emulator, run_playbook):
 """, expect=2)
     result = outcome.task('List a missing project')
     assert 'HTTP 404' in result['msg'] and 'Project not found: nowhere' in result['msg']
+
+
+def test_encrypted_values_are_masked_in_normal_and_check_mode_and_workspace_level_listing(emulator, run_playbook):
+    """An encrypted sandbox variable comes back as ciphertext; neither it nor the plain value is ever returned."""
+    emulator.seed({'sandboxes': [
+        {'workspace': 'acme', 'project_name': 'website', 'name': 'S', 'identifier': 'sec',
+         'variables': [{'key': 'TOKEN', 'value': 'Plain-Secret-5', 'encrypted': True}, {'key': 'MODE', 'value': 'dev'}]},
+        {'workspace': 'acme', 'name': 'Loose', 'identifier': 'loose'}]})
+    box = [item for item in emulator.state()['sandboxes'].values() if item['identifier'] == 'sec'][0]
+    ciphertext = box['variables'][0]['value']
+    assert ciphertext.startswith('secure!')
+    for check in (False, True):
+        outcome = run_playbook('sandbox_info.yml', extra_vars={'identifier': 'sec'}, check=check, verbosity=3)
+        found = outcome.task('Read sandboxes')['sandboxes'][0]
+        assert [item['value'] for item in found['variables']] == ['********', 'dev']
+        assert ciphertext not in outcome.output and 'Plain-Secret-5' not in outcome.output
+    log = Log(emulator)
+    listing = run_playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Workspace-level sandboxes
+      opsflow.pipelines.buddy_sandbox_info:
+        workspace: acme
+      register: found
+""")
+    assert [item['identifier'] for item in listing.task('Workspace-level sandboxes')['sandboxes']] == ['loose']
+    assert log.entries('GET', SANDBOXES)[0]['query'] == {}

@@ -100,11 +100,34 @@ def test_unknown_identifier_or_id_is_an_empty_list(capsys):
 
 
 @pytest.mark.parametrize("args, words", [
-    (dict(identifier="web"), "one of the following is required: project_name, id"),
     (dict(project_name="website", identifier="web", id="sb1"), "mutually exclusive"),
+    (dict(id="sb1", environment_id="e1"), "mutually exclusive"),
 ])
 def test_option_rules_fail_before_any_request(capsys, args, words):
     client = FakeSandboxClient()
     result, dummy = run_module(client, capsys, **args)
     assert result["failed"] is True and words in result["msg"]
     assert client.calls == []
+
+
+def test_encrypted_values_and_endpoint_secrets_are_masked_in_normal_and_check_mode(capsys):
+    secret_sandbox = dict(FULL["sb1"], variables=[{"key": "TOKEN", "value": "secure!abc", "encrypted": True},
+                                                  {"key": "MODE", "value": "dev", "encrypted": False}],
+                          endpoints=[{"name": "www", "endpoint": "443", "type": "TLS",
+                                      "tls": {"private_key": "-----KEY-----"}, "http": {"password": "pw-1"}}])
+    for check in (False, True):
+        client = FakeSandboxClient()
+        client.get_sandbox = lambda workspace, sandbox_id: dict(secret_sandbox)
+        result, output = run_module(client, capsys, id="sb1", _ansible_check_mode=check)
+        sandbox = result["sandboxes"][0]
+        assert [item["value"] for item in sandbox["variables"]] == ["********", "dev"]
+        assert sandbox["endpoints"][0]["tls"]["private_key"] == "********"
+        assert sandbox["endpoints"][0]["http"]["password"] == "********"
+        for secret in ("secure!abc", "-----KEY-----", "pw-1"):
+            assert secret not in output
+
+
+def test_without_a_project_lists_workspace_sandboxes(capsys):
+    client = FakeSandboxClient()
+    result, dummy = run_module(client, capsys, details=False)
+    assert client.calls == [("list", "acme", None)] and len(result["sandboxes"]) == 2
