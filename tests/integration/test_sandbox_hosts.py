@@ -64,7 +64,11 @@ def ansible(hosts_env, tmp_path):
 
     def run(tool, *args, **kwargs):
         env = dict(hosts_env)
-        env.update(kwargs.get('env') or {})
+        for name, value in (kwargs.get('env') or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         completed = subprocess.run([os.path.join(BIN, tool)] + list(args), env=env, cwd=str(tmp_path),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                                    timeout=600, check=False)
@@ -316,3 +320,23 @@ def test_configure_playbook_is_idempotent(emulator, ansible, tmp_path):
         written = handle.read()
     assert 'APP_SANDBOX=api\n' in written and 'APP_PROJECT=website\n' in written and 'APP_PORT=8080\n' in written
     assert 'check said: APP_SANDBOX=api' in second
+
+
+def test_connection_retries_as_the_modules_do_and_hides_a_token_set_as_a_variable(emulator, ansible, tmp_path):
+    """A 503 on a status read is retried by the modules' transport (with its warning); a token given as
+    ``ansible_buddy_token`` instead of the environment stays out of -vvvv output too."""
+    seed(emulator)
+    inventory = tmp_path / 'hosts.yml'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'hosts': {'web': {}},
+        'vars': {'ansible_connection': 'opsflow.pipelines.buddy_sandbox', 'ansible_buddy_workspace': WS,
+                 'ansible_buddy_project_name': PROJECT, 'ansible_buddy_token': BUDDY_TOKEN}}}))
+    emulator.add_fault(kind='status', status=503, method='GET', path=r'/commands/[^/]+$', times=1)
+    log = Log(emulator)
+    rc, out, err = ansible('ansible', '-i', str(inventory), 'web', '-m', 'ansible.builtin.ping', '-vvvv',
+                           env={'BUDDY_TOKEN': None})
+    assert rc == 0, out + err
+    assert '"ping": "pong"' in out
+    assert re.search(r'GET /workspaces/acme/sandboxes/\S+/commands/\S+: HTTP 503; retry 1 of 5', out + err), out + err
+    assert len(log.entries('GET', r'/commands/[^/]+$')) >= 2 and emulator.faults() == []
+    assert BUDDY_TOKEN not in out + err
