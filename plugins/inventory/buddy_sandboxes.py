@@ -108,7 +108,8 @@ notes:
     filter when the list holds only short entries (Buddy lists sandboxes as short views). With O(cache), a
     cached answer costs none.
   - Host variables set for each host are C(buddy_sandbox) (the record), C(ansible_connection) (see O(connection)),
-    C(ansible_buddy_workspace), C(ansible_buddy_project_name) and C(ansible_buddy_api_url).
+    C(ansible_buddy_workspace), C(ansible_buddy_project_name) and C(ansible_buddy_api_url), and
+    C(ansible_buddy_validate_certs) when O(validate_certs) is V(false).
 seealso:
   - plugin: opsflow.pipelines.buddy_sandbox
     plugin_type: connection
@@ -248,6 +249,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             }
             if connection:
                 host_vars["ansible_connection"] = connection
+            if not self.get_option("validate_certs"):
+                host_vars["ansible_buddy_validate_certs"] = False  # the connection talks to the same server
             for key, value in host_vars.items():
                 self.inventory.set_variable(name, key, value)
             self._set_composite_vars(self.get_option("compose"), host_vars, name, strict=strict)

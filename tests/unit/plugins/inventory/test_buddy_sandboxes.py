@@ -99,7 +99,7 @@ def test_running_sandboxes_with_their_record_masked(tmp_path):
     assert (web["ansible_buddy_workspace"], web["ansible_buddy_project_name"]) == ("acme", "website")
     assert web["buddy_sandbox"]["variables"][0]["value"] == "********"
     assert "tag_app" in inventory.groups and "web" in [host.name for host in inventory.groups["tag_app"].get_hosts()]
-    assert TOKEN not in repr(web)
+    assert TOKEN not in repr(web) and "ansible_buddy_validate_certs" not in web
     assert sandboxes.calls == [("list", "acme", "website")]
 
 
@@ -113,11 +113,13 @@ def test_short_entries_are_read_in_full_only_when_they_pass_the_status_filter(tm
 
 def test_several_projects_and_a_clashing_identifier(tmp_path):
     sandboxes = FakeSandboxes({"website": [box("web")], "api": [box("web", id="id-other"), box("svc")]})
-    inventory = load(tmp_path, sandboxes, project_name=["website", "api"], status=[], connection="")
+    inventory = load(tmp_path, sandboxes, project_name=["website", "api"], status=[], connection="",
+                     validate_certs=False)
     assert sorted(inventory.hosts) == ["svc", "web"]
     assert hostvars(inventory, "web")["buddy_sandbox"]["id"] == "id-web"
     assert hostvars(inventory, "svc")["ansible_buddy_project_name"] == "api"
     assert "ansible_connection" not in hostvars(inventory, "svc")
+    assert hostvars(inventory, "svc")["ansible_buddy_validate_certs"] is False
 
 
 def test_api_errors_name_the_inventory(tmp_path):
