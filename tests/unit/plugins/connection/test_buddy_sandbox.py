@@ -168,3 +168,17 @@ def test_become_with_a_password_is_refused(connection):
     connection.become = become
     with pytest.raises(AnsibleConnectionFailure, match="become password"):
         connection.exec_command("true")
+
+
+@pytest.mark.parametrize("host_vars, expected", [
+    ({"inventory_hostname": "web"}, "web"),
+    ({"inventory_hostname": "alias", "ansible_host": "web"}, "web"),
+    ({"inventory_hostname": "alias", "ansible_host": "other", "ansible_buddy_sandbox": "web"}, "web"),
+])
+def test_the_sandbox_comes_from_the_host(host_vars, expected):
+    connection = new_connection()
+    variables = dict(host_vars, ansible_buddy_workspace="acme", ansible_buddy_project_name="website",
+                     ansible_buddy_token=TOKEN)
+    connection.set_options(var_options=variables)
+    assert connection.get_option("sandbox") == expected
+    assert connection.get_option("workspace") == "acme" and connection.get_option("token") == TOKEN
