@@ -1031,3 +1031,48 @@ def test_add_and_recreate_diffs_and_the_predicted_action():
     diff = model.recreate_diff(request, found, payload)
     assert diff["before"]["type"] == "SANDBOX_MANAGE" and diff["after"]["type"] == "RUN_DOCKER_CONTAINER"
     assert "pw-9" not in repr(diff)
+
+
+def test_find_action_by_name_refuses_twins_for_callers_that_do_not_settle_them():
+    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=5, name="Twin")])
+    with pytest.raises(OpsflowError) as caught:
+        model.find_action(client, PipelineLocation("acme", "website", 7), name="Twin")
+    assert caught.value.details["action_ids"] == [3, 5]
+
+
+def test_absent_with_twins_of_two_types_fails_and_deletes_nothing():
+    client = FakeBuddy([existing(id=3, name="Twin"), existing(id=5, name="Twin", type="DEPLOY")])
+    with pytest.raises(OpsflowError):
+        ensure(client, state="absent", name="Twin")
+    assert client.writes == []
+
+
+def test_an_add_whose_re_read_does_not_list_it_yet_returns_what_the_post_answered():
+    client = FakeBuddy([existing(id=4)])
+    client.list_actions = lambda location: [existing(id=4)]
+    result = ensure(client, name="New", type="BUILD")
+    assert result["action"]["id"] == 100 and "warnings" not in result
+
+
+def test_a_raced_add_with_after_action_id_keeps_the_older_action_in_place():
+    client = RacingBuddy([existing(id=4)])
+    ensure(client, name="Twin", type="BUILD", after_action_id=4)
+    # The other task's action (100) is already after 4 once this task's (101) is gone: no move.
+    assert client.writes[1:] == [("delete_action", 101)]
+    assert [action["id"] for action in client.actions] == [4, 100]
+
+
+def test_a_move_diff_shows_the_old_and_the_new_predecessor():
+    client = FakeBuddy([existing(id=1, name="A"), existing(id=2, name="B"), existing(id=3, name="C")])
+    result = ensure(client, check_mode=True, name="C", after_action_id=1)
+    assert result["diff"]["before"]["after_action_id"] == 2 and result["diff"]["after"]["after_action_id"] == 1
+
+
+def test_ensure_action_writes_unless_check_mode_is_asked_for():
+    client = FakeBuddy([])
+    model.ensure_action(client, params(name="New", type="BUILD"))
+    assert [call[0] for call in client.writes] == ["add_action"]
+
+
+def test_update_password_is_no_secret_option():
+    assert model.ACTION_SPEC.argument_spec["update_password"]["no_log"] is False

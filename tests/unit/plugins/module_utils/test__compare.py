@@ -141,3 +141,22 @@ def test_compared_view_shows_only_the_given_keys_masked():
 
 def test_without_keys():
     assert without_keys({"a": 1, "b": 2, "c": 3}, ("b", "x")) == {"a": 1, "c": 3}
+
+
+@pytest.mark.parametrize("actual", [[3], None, {"a": 3}, "3"])
+def test_a_number_the_user_set_never_matches_a_list_null_dict_or_text(actual):
+    assert is_subset(3, actual) is False
+    assert differing_keys({"timeout": 3}, {"timeout": actual}) == ["timeout"]
+
+
+@pytest.mark.parametrize("desired, actual, expected", [
+    ({"a": 1}, [("a", 1)], False),
+    ({"a": 1}, {"a": 2}, False),
+    ({"a": 1}, {}, False),
+    ({"a": 1}, {"a": 1, "b": 2}, True),
+    ([1], [1, 2], False),
+    ([1], "1", False),
+    (None, 0, False),
+])
+def test_is_subset_answers_a_boolean(desired, actual, expected):
+    assert is_subset(desired, actual) is expected

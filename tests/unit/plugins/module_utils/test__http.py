@@ -508,3 +508,14 @@ def test_an_api_url_with_a_query_or_fragment_fails_first(url):
     with pytest.raises(ValidationError) as caught:
         _http.Transport(url, {}, session=ScriptedSession())
     assert "may not hold a query" in caught.value.message and "pw" not in caught.value.message
+
+
+def test_a_plain_text_error_body_is_the_server_message():
+    assert _http.server_message(_http.Response(500, {}, "  backend   exploded \n")) == "backend exploded"
+
+
+def test_the_default_retry_count_is_the_go_sdk_s_and_retries_are_counted():
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(503, {}), FakeRaw(200, {}))
+    assert _http.Transport("https://x.test", {}, session=ScriptedSession()).max_retries == 5
+    transport.request("GET", "/x")
+    assert transport.retries_made == 1
