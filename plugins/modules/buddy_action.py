@@ -108,7 +108,14 @@ options:
   name:
     description:
       - The action's name. Required with O(state=present).
-      - Without O(action_id) it identifies the action among all the actions of the pipeline.
+      - Without O(action_id) it identifies the action among all the actions of the pipeline. Several
+        actions of this name and of one type (as two playbooks adding it at the same time leave them)
+        are settled, the oldest (lowest ID) being kept and the others deleted, with a warning
+        (RV(removed_action_ids)); with O(state=absent) all of them are deleted. Several of different types
+        make the task fail, naming their IDs, unless O(recreate=true) and some have the requested type.
+      - After adding the action the pipeline is read again; when another task added the same name at the
+        same time, the older action is kept and the one this task added is deleted (with a warning).
+      - May not be empty or only white space.
     type: str
   type:
     description:
@@ -117,13 +124,15 @@ options:
       - Required to add an action. When it is left out, an existing action keeps its type and is updated
         on the options the task sets, checked against that type.
       - When the existing action has another type the task fails, unless O(recreate=true).
+      - Written in any case (V(blackfire_python)), it is sent and checked in the API's upper case.
     type: str
   recreate:
     description:
       - When the existing action has another O(type), add a new action of the requested type right after the
         old one, then delete the old one. The action keeps its position (or moves to O(after_action_id)),
         but the old action's ID and run history are gone.
-      - When deleting the old action fails, the task fails, names both IDs and leaves the new action in place.
+      - When deleting the old action fails, the task fails, names both IDs and leaves the new action in place;
+        running the task again finishes the recreate (the old-typed action is deleted).
     type: bool
     default: false
   update_password:
@@ -959,6 +968,14 @@ replaced_action_id:
   returned: when the action was recreated
   type: int
   sample: 455
+removed_action_ids:
+  description:
+    - IDs of the other actions of the same name that were (or in check mode would be) deleted, the oldest being
+      kept; see O(name).
+  returned: when several actions had the task's name
+  type: list
+  elements: int
+  sample: [462]
 '''
 
 

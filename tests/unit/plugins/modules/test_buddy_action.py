@@ -70,7 +70,7 @@ def test_examples_and_return_are_yaml_and_cover_every_modelled_type():
     for task in module_tasks:
         assert set(task) <= set(spec), set(task) - set(spec)
     returned = yaml.safe_load(buddy_action.RETURN)
-    assert set(returned) == {"action", "replaced_action_id"}
+    assert set(returned) == {"action", "replaced_action_id", "removed_action_ids"}
 
 
 # ---------------------------------------------------------------------------------------------
