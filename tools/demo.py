@@ -4,6 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`make demo`: run a playbook twice against one API emulator; the second run must change nothing.
 
+playbooks/demo.yml provisions one sandbox through the pipeline and another directly through the sandbox API
+(then configures it through the buddy_sandbox connection), so both paths are shown, each changing nothing the
+second time.
+
 Usage: python tools/demo.py PLAYBOOK
 
 Starts the emulator with its wrapper in tests/emulator (which exports BUDDY_API_URL, BUDDY_TOKEN,
@@ -38,6 +42,9 @@ def run_playbook(playbook: str, title: str) -> list[tuple[int, int, int]]:
     env.update(ANSIBLE_HOME=os.path.join(DEMO_HOME, 'ansible'), ANSIBLE_LOCAL_TEMP=os.path.join(DEMO_HOME, 'tmp'),
                ANSIBLE_REMOTE_TEMP=os.path.join(DEMO_HOME, 'tmp'))
     env['PATH'] = os.pathsep.join([os.path.dirname(sys.executable), env.get('PATH', '')])
+    # The emulated sandboxes run their commands on this machine: modules sent into them (sandbox_configure.yml,
+    # through the buddy_sandbox connection) run with this Python, as the ones on localhost do.
+    env['ANSIBLE_PYTHON_INTERPRETER'] = sys.executable
     process = subprocess.Popen(['ansible-playbook', playbook], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     recap = []
