@@ -44,7 +44,7 @@ options:
   sandbox:
     description:
       - The sandbox's identifier within the project (the C(identifier) set when it was created).
-      - "The sandbox must be C(RUNNING); start it with the C(opsflow.pipelines.buddy_sandbox) module (C(state: started))."
+      - "The sandbox must be C(RUNNING); start it with M(opsflow.pipelines.buddy_sandbox) (C(state: started))."
     type: str
     required: true
   command:
@@ -96,6 +96,7 @@ notes:
   - The command is sent once. If the answer to that request is lost, the task fails saying so instead of
     sending it again, since the command may already run.
 seealso:
+  - module: opsflow.pipelines.buddy_sandbox
   - module: opsflow.pipelines.buddy_sandbox_info
   - plugin: opsflow.pipelines.buddy_sandbox
     plugin_type: connection
