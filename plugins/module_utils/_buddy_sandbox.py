@@ -47,6 +47,9 @@ SPEC_KEYS = ("name", "os", "resources", "first_boot_commands", "app_dir", "apps"
 PATCH_KEYS = ("name", "resources", "app_dir", "apps", "tags", "endpoints", "variables", "timeout", "permissions")
 # Differences the API can't apply in place.
 RECREATE_KEYS = ("os", "first_boot_commands")
+# What a recreate takes over from the sandbox it replaces when the task does not set it (plain values only:
+# endpoints, variables and permissions carry server-made and encrypted values).
+CARRIED_KEYS = ("os", "resources", "first_boot_commands", "app_dir", "apps", "tags", "timeout")
 # Secrets inside endpoints the server never hands back.
 ENDPOINT_SECRETS = (("http", "password"), ("tls", "private_key"))
 WAITS = ("running", "configured", "apps")
@@ -351,20 +354,28 @@ class SandboxTask:
         return self.result(None)
 
     # create
-    def create_body(self) -> Dict[str, Any]:
-        """The POST body for the chosen source; a source named by identifier or snapshot name is looked up."""
+    def create_body(self, replaced: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """The POST body for the chosen source; a source named by identifier or snapshot name is looked up.
+
+        ``replaced``: the sandbox a recreate deletes; the settings the task does not set are taken from it
+        (CARRIED_KEYS), so that a recreate for a new ``os`` keeps the rest.
+        """
         identifier = self.params["identifier"]
-        body: Dict[str, Any] = {"name": self.params.get("name") or identifier, "identifier": identifier}
+        body: Dict[str, Any] = {"name": self.params.get("name") or (replaced or {}).get("name") or identifier,
+                                "identifier": identifier}
         source = self.params.get("from") or "scratch"
         if source == "sandbox":
             body["source_sandbox_id"] = self.source_sandbox()["id"]
             return body
         if source == "snapshot":
             body["snapshot_id"] = self.params.get("snapshot_id") or self.snapshot_by_name()
-        elif "os" not in self.spec:
+        elif "os" not in self.spec and not (replaced or {}).get("os"):
             raise ValidationError("os is required to create a sandbox from scratch", options=["os"])
         for key, value in self.spec.items():
             body.setdefault(key, copy.deepcopy(value))
+        for key in CARRIED_KEYS if replaced is not None and source == "scratch" else ():
+            if key not in body and replaced.get(key) not in (None, "", []):
+                body[key] = copy.deepcopy(_actual(replaced, key))
         return body
 
     def source_sandbox(self) -> Dict[str, Any]:
@@ -423,7 +434,7 @@ class SandboxTask:
             self.actions.append("delete")
             if not self.check_mode:
                 self.sandboxes.delete_sandbox(self.workspace, sandbox["id"])
-            return self.create(self.create_body()), True
+            return self.create(self.create_body(replaced=sandbox)), True
         if not changes:
             return sandbox, False
         self.changed = True
