@@ -158,6 +158,10 @@ def _never_sent(error: BaseException) -> bool:
                for current in _chain(error))
 
 
+# ssl.SSLCertVerificationError is Python 3.7+; on 3.6 the message text still tells.
+_CERT_ERRORS = tuple(getattr(ssl, name) for name in ("SSLCertVerificationError",) if hasattr(ssl, name))
+
+
 def _tls_failure(error: BaseException) -> Optional[str]:
     """``"certificate"`` when the server's certificate was not trusted, ``"handshake"`` for any other
     TLS failure (say, https sent to a plain-HTTP port), None when TLS is not the cause."""
@@ -165,7 +169,7 @@ def _tls_failure(error: BaseException) -> Optional[str]:
     if not any(isinstance(current, (requests_exceptions.SSLError, ssl.SSLError)) for current in chain):
         return None
     for current in chain:
-        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+        if isinstance(current, _CERT_ERRORS) or "CERTIFICATE_VERIFY_FAILED" in str(current):
             return "certificate"
     return "handshake"
 
