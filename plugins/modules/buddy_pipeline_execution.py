@@ -12,7 +12,7 @@ module: buddy_pipeline_execution
 short_description: Wait for, cancel, retry or approve an existing Buddy.works pipeline run
 version_added: 0.2.0
 description:
-  - Acts on a run (an execution) of a Buddy.works pipeline that already exists, whoever started it: by
+  - Acts on a run (an execution) of a Buddy.works pipeline that already exists, whoever started it, by
     O(execution_id), or the pipeline's newest run with O(last=true).
   - O(operation=wait) (the default) waits for the run to end and fails the task when it ends V(FAILED), V(TERMINATED)
     or V(NOT_EXECUTED), naming the failed action with the last lines of its log.
@@ -54,8 +54,8 @@ options:
       - V(wait) waits for the run to end and judges it like M(opsflow.pipelines.buddy_pipeline_run) does.
       - V(cancel) cancels a run that has not ended (operation V(CANCEL)); a run that has ended is left as it is
         (C(changed=false)). A cancelled run (V(TERMINATED)) does not fail the task.
-      - V(retry) retries a run that ended V(FAILED) or V(TERMINATED) (operation V(RETRY): its failed actions run
-        again); a run that is still going is only waited for, a run that ended otherwise is left as it is
+      - V(retry) retries a run that ended V(FAILED) or V(TERMINATED) (operation V(RETRY), which runs its failed
+        actions again); a run that is still going is only waited for, a run that ended otherwise is left as it is
         (C(changed=false)).
       - V(approve) approves the actions the run waits at for approval (operation V(APPLY), with the action execution's
         ID as C(approve_action_id)), those O(approve) names, or all of them when O(approve) is not given; a run that
@@ -70,7 +70,7 @@ options:
         waits for approval (V(WAITING_FOR_APPLY)); a list approves only the actions with these names; V(false)
         approves none.
       - The default is V(false), except with O(operation=approve), where it is V(true).
-      - Other waiting states (variables, a VT session) are never answered: they fail the task naming the action.
+      - Other waiting states (variables, a VT session) are never answered; they fail the task naming the action.
     type: raw
   wait:
     description:
@@ -250,6 +250,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError, OpsflowError, ValidationError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import scrub
 from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import Deadline, check_wait_options, timeout_message
 
 OPERATIONS = ("wait", "cancel", "retry", "approve")
@@ -356,7 +357,8 @@ def run(module, client):
         approve_value = operation == "approve"
     approve = approve_choice(approve_value)
     location = PipelineLocation.from_params(params)
-    follower = RunFollower(client.executions, location, approve, module.warn)
+    follower = RunFollower(client.executions, location, approve,
+                           lambda text: module.warn(scrub(text, module.no_log_values)))
     follower.still_running = "it is still running. Raise wait_timeout, or cancel it with operation: cancel"
 
     execution = find_run(client, location, params)

@@ -108,7 +108,7 @@ options:
         (V(WAITING_FOR_APPLY)); a list approves only the actions with these names; V(false) (the default) approves
         none, and a run that waits for approval fails the task at once.
       - Each approval is one C(PATCH .../executions/{execution_id}) with operation V(APPLY) and the waiting action
-        execution's id as C(approve_action_id). Other waiting states (variables, a VT session) are never answered:
+        execution's id as C(approve_action_id). Other waiting states (variables, a VT session) are never answered;
         they fail the task naming the action.
     type: raw
     default: false
@@ -137,7 +137,7 @@ options:
 notes:
   - The token needs the E(EXECUTION_RUN) scope to start runs and E(EXECUTION_INFO) to follow them.
   - Each poll is one request and is retried on HTTP 429 and 5xx answers like any other read. Reading a failed
-    action's log costs one more request per 1000 lines read (at most two: only the tail is read).
+    action's log costs one more request per 1000 lines read (at most two, since only the tail is read).
 seealso:
   - module: opsflow.pipelines.buddy_pipeline_execution
   - module: opsflow.pipelines.buddy_sandbox_info
@@ -377,7 +377,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution
     run_details,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
-from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import secret_values
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import scrub, secret_values
 from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import check_wait_options
 
 OPTIONS = dict(
@@ -410,6 +410,11 @@ def run(module, client):
     approve = approve_choice(params["approve"])
     payload = build_run_payload(params)
     location = PipelineLocation.from_params(params)
+
+    def warn(text):
+        # Warnings are not scrubbed by Ansible: an action's name may hold an encrypted value.
+        module.warn(scrub(text, module.no_log_values))
+
     if module.check_mode:
         client.pipelines.get_pipeline(location)
         return dict(changed=True, **NO_RUN)
@@ -417,9 +422,9 @@ def run(module, client):
     if not params["wait"]:
         return dict(changed=True, **run_details(execution))
     details = follow_run(client.executions, location, execution, params["wait_timeout"], params["poll_interval"],
-                         params["cancel_on_timeout"], approve=approve, warn=module.warn)
+                         params["cancel_on_timeout"], approve=approve, warn=warn)
     for summary in ignored_failures(details["execution"]):
-        module.warn("run %s succeeded although %s (its errors are ignored)"
+        warn("run %s succeeded although %s (its errors are ignored)"
                     % (details["execution_id"], describe_action(summary)))
     return dict(changed=True, **details)
 

@@ -340,3 +340,203 @@ def test_ignored_failures_are_listed():
     execution = {"status": "SUCCESSFUL", "action_executions": [entry("FAILED", "Lint", 5), entry("SUCCESSFUL")]}
     assert [item["name"] for item in runs.ignored_failures(execution)] == ["Lint"]
     assert runs.run_details(execution)["failed_action"] is None
+
+
+# --- run control (issue 13, issue 9 item 3, issue 15 item 6) ----------------------------------------------
+
+
+@pytest.mark.parametrize("answer", [
+    pytest.param(FakeRaw(200, text=""), id="empty"),
+    pytest.param(FakeRaw(200, text="<html>OK</html>"), id="not-json"),
+    pytest.param(FakeRaw(201, {"status": "ENQUEUED"}), id="no-id"),
+    pytest.param(FakeRaw(200, ["x"]), id="a-list"),
+])
+def test_a_run_post_answered_without_the_run_may_have_started(answer):
+    client, session, _warnings = make_client(answer)
+    with pytest.raises(runs.RunMayHaveStartedError) as caught:
+        client.run_pipeline(LOCATION, {})
+    assert request_paths(session) == [("POST", EXECUTIONS)]
+    assert "The run may have started" in caught.value.message and "instead of the run" in caught.value.message
+    assert caught.value.details["changed"] is True and caught.value.details["may_have_committed"] is True
+
+
+def test_a_get_answered_without_the_run_is_an_error_not_an_empty_run():
+    client, _session, _warnings = make_client(FakeRaw(200, text=""))
+    with pytest.raises(runs.InvalidAnswerError) as caught:
+        client.get_execution(LOCATION, 3)
+    assert "answered HTTP 200 with an empty body" in caught.value.message
+
+
+def test_change_execution_sends_the_operation_and_reads_the_run_when_the_answer_lacks_it():
+    client, session, _warnings = make_client(FakeRaw(204), FakeRaw(200, {"id": 3, "status": "INPROGRESS"}))
+    assert client.change_execution(LOCATION, 3, "APPLY", "ab" * 12)["status"] == "INPROGRESS"
+    assert request_paths(session) == [("PATCH", EXECUTIONS + "/3"), ("GET", EXECUTIONS + "/3")]
+    assert json.loads(session.calls[0][2]["data"]) == {"operation": "APPLY", "approve_action_id": "ab" * 12}
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ({"action_execution_id": "5f0e6a1c2b3d4e5f6a7b8c9d", "url": "x/action_executions/other"}, "5f0e6a1c2b3d4e5f6a7b8c9d"),
+    ({"url": "https://api/x/executions/3/action_executions/5f0e6a1c2b3d4e5f6a7b8c9d"}, "5f0e6a1c2b3d4e5f6a7b8c9d"),
+    ({"html_url": "https://app/x/execution/3?actionExecutionId=5f0e6a1c2b3d4e5f6a7b8c9d&tab=logs"},
+     "5f0e6a1c2b3d4e5f6a7b8c9d"),
+    ({"url": "https://api/x/actions/4", "html_url": "https://app/x/execution/3"}, None),
+    ({}, None),
+])
+def test_the_action_execution_id_in_every_shape(entry, expected):
+    assert runs.action_execution_id(entry) == expected
+
+
+def logs_page(offset, lines, total, count=None):
+    return FakeRaw(200, {"offset": offset, "element_count": len(lines) if count is None else count,
+                         "total_element_count": total, "logs": lines})
+
+
+def test_read_log_pages_by_offset_until_the_total():
+    client, session, _warnings = make_client(logs_page(0, ["a", "b"], 5), logs_page(2, ["c", "d"], 5),
+                                             logs_page(4, ["e"], 5))
+    assert client.read_log(LOCATION, 3, "ae1") == ["a", "b", "c", "d", "e"]
+    assert [call[2]["params"] for call in session.calls] == [{"offset": 0, "limit": 1000}, {"offset": 2, "limit": 1000},
+                                                            {"offset": 4, "limit": 1000}]
+    assert session.calls[0][1].endswith(EXECUTIONS + "/3/action_executions/ae1/logs")
+
+
+def test_read_log_tail_jumps_to_the_end_and_an_empty_page_ends_the_reading():
+    client, session, _warnings = make_client(logs_page(0, ["l%d" % n for n in range(3)], 100),
+                                             logs_page(97, ["l97", "l98"], 100), logs_page(99, [], 100))
+    assert client.read_log(LOCATION, 3, "ae1", tail=3) == ["l97", "l98"]
+    assert [call[2]["params"]["offset"] for call in session.calls] == [0, 97, 99]
+
+
+def test_read_log_refuses_an_answer_without_lines():
+    client, _session, _warnings = make_client(FakeRaw(200, {"offset": 0}))
+    with pytest.raises(runs.InvalidAnswerError):
+        client.read_log(LOCATION, 3, "ae1")
+
+
+def runs_page(ids, total=None, pages=None):
+    body = {"executions": [{"id": number, "status": "SUCCESSFUL"} for number in ids]}
+    if total is not None:
+        body["total_element_count"] = total
+    if pages is not None:
+        body["total_page_count"] = pages
+    return FakeRaw(200, body)
+
+
+@pytest.mark.parametrize("script, newest, pages", [
+    pytest.param([runs_page([30, 29, 28], total=30, pages=10)], 30, [1], id="newest-first"),
+    pytest.param([runs_page(list(range(1, 21)), total=25, pages=2), runs_page([21, 22, 23, 24, 25])], 25, [1, 2],
+                 id="oldest-first-with-totals"),
+    pytest.param([runs_page(list(range(1, 21))), runs_page([21, 22]), runs_page([])], 22, [1, 2, 3],
+                 id="oldest-first-without-totals"),
+    pytest.param([runs_page([7], total=1)], 7, [1], id="one-run"),
+    pytest.param([FakeRaw(200, [{"id": 4}, {"id": 9}])], 9, [1], id="plain-list"),
+])
+def test_last_execution_takes_the_highest_id_in_either_order(script, newest, pages):
+    client, session, _warnings = make_client(*script)
+    assert client.last_execution(LOCATION)["id"] == newest
+    assert [call[2]["params"]["page"] for call in session.calls] == pages
+    assert all(call[2]["params"]["per_page"] == 20 for call in session.calls)
+
+
+def test_last_execution_of_a_pipeline_without_runs():
+    client, _session, _warnings = make_client(runs_page([], total=0))
+    assert client.last_execution(LOCATION) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, frozenset()), (False, frozenset()), (True, True), ("yes", True), ("no", frozenset()),
+    (["Approve", "Gate"], frozenset(["Approve", "Gate"])), ("Approve", frozenset(["Approve"])),
+])
+def test_approve_choice(value, expected):
+    assert runs.approve_choice(value) == expected
+
+
+@pytest.mark.parametrize("value", [[""], ["  "], [1], {"name": "x"}, 3])
+def test_approve_choice_refuses_bad_values_naming_the_option(value):
+    with pytest.raises(ValidationError) as caught:
+        runs.approve_choice(value)
+    assert "approve" in caught.value.message
+
+
+class ApprovingClient:
+    """A run that waits at approvals (and other waiting states) until APPLY, scripted by action."""
+
+    def __init__(self, waits):
+        self.waits = list(waits)  # [(name, status)] in order; APPLY answers the first
+        self.patches = []
+        self.gets = 0
+        self.logs = []
+
+    def _execution(self):
+        entries = [entry("SUCCESSFUL", "Build", 1, action_execution_id="a" * 24)]
+        status = "SUCCESSFUL"
+        if self.waits:
+            name, waiting = self.waits[0]
+            number = 2 + len(self.patches)  # each waiting action is another one
+            entries.append(entry(waiting, name, number, action_execution_id="%024x" % number))
+            status = waiting
+        return {"id": 3, "status": status, "html_url": "https://app/run/3", "action_executions": entries}
+
+    def get_execution(self, location, execution_id):
+        self.gets += 1
+        return self._execution()
+
+    def change_execution(self, location, execution_id, operation, approve_action_id=None):
+        self.patches.append((operation, approve_action_id))
+        self.waits.pop(0)
+        return self._execution()
+
+    def read_log(self, location, execution_id, aeid, tail=None):
+        self.logs.append(aeid)
+        return ["x"]
+
+
+def test_a_run_waiting_for_approval_fails_at_the_first_look_naming_the_action(clock):
+    client = ApprovingClient([("Gate", "WAITING_FOR_APPLY")])
+    with pytest.raises(runs.RunFailedError) as caught:
+        runs.follow_run(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 3600, 5, False)
+    error = caught.value
+    assert client.gets == 1 and client.patches == [] and sum(clock.sleeps) == 0.5
+    assert "action 'Gate' (RUN_DOCKER_CONTAINER, id 2) is WAITING_FOR_APPLY" in error.message
+    assert error.details["waiting_action"]["name"] == "Gate" and error.details["changed"] is True
+
+
+def test_approve_answers_named_approvals_with_the_action_execution_id(clock):
+    client = ApprovingClient([("Gate", "WAITING_FOR_APPLY"), ("Second", "WAITING_FOR_APPLY")])
+    details = runs.follow_run(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 3600, 5, False,
+                              approve=runs.approve_choice(["Gate", "Second"]))
+    assert details["status"] == "SUCCESSFUL" and details["approved"] == ["Gate", "Second"]
+    assert client.patches == [("APPLY", "%024x" % 2), ("APPLY", "%024x" % 3)]
+
+
+def test_approve_true_never_answers_another_waiting_state(clock):
+    client = ApprovingClient([("Vars", "WAITING_FOR_VARIABLES")])
+    with pytest.raises(runs.RunFailedError) as caught:
+        runs.follow_run(client, LOCATION, {"id": 3, "status": "ENQUEUED"}, 3600, 5, False, approve=True)
+    assert client.patches == [] and "only an approval (WAITING_FOR_APPLY)" in caught.value.message
+
+
+def test_a_failed_run_carries_the_log_tail_read_from_the_logs_endpoint():
+    class Client(object):
+        def read_log(self, location, execution_id, aeid, tail=None):
+            assert (execution_id, aeid, tail) == (3, "c" * 24, runs.LOG_TAIL_LINES)
+            return ["line 1", "boom"]
+    execution = {"id": 3, "status": "FAILED", "action_executions": [
+        entry("FAILED", "Tests", 2, action_execution_id="c" * 24, log=["old embedded"])]}
+    with pytest.raises(runs.RunFailedError) as caught:
+        runs.RunFollower(Client(), LOCATION).judge(execution, 60, None)
+    assert caught.value.details["log_tail"] == ["line 1", "boom"]
+    assert caught.value.details["failed_action"]["log_tail"] == ["line 1", "boom"]
+
+
+def test_a_log_that_can_not_be_read_is_a_warning_and_the_run_failure_stands():
+    warnings = []
+
+    class Client(object):
+        def read_log(self, location, execution_id, aeid, tail=None):
+            raise NotFoundError("GET", "logs", 404, "gone")
+    execution = {"id": 3, "status": "FAILED", "action_executions": [entry("FAILED", "Tests", 2, action_execution_id="c" * 24)]}
+    with pytest.raises(runs.RunFailedError) as caught:
+        runs.RunFollower(Client(), LOCATION, warn=warnings.append).judge(execution, 60, None)
+    assert caught.value.details["log_tail"] is None and "ended FAILED" in caught.value.message
+    assert len(warnings) == 1 and "could not be read" in warnings[0]
