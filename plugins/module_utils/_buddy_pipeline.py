@@ -184,6 +184,7 @@ def pipeline_argument_spec() -> Dict[str, Any]:
         fields=dict(type="dict"),
         actions=_actions_option(),
         purge_actions=dict(type="bool", default=False),
+        after_action_id=dict(type="int"),
         recreate=dict(type="bool", default=False),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
     )
@@ -191,7 +192,8 @@ def pipeline_argument_spec() -> Dict[str, Any]:
     return spec
 
 
-PIPELINE_REQUIRED_IF = [("state", "present", ("name",))]
+# `name` identifies the pipeline when pipeline_id is not given (and names a new one); with pipeline_id it is a setting.
+PIPELINE_REQUIRED_IF: List[Any] = []
 PIPELINE_REQUIRED_ONE_OF = [("pipeline_id", "name")]
 
 INFO_OPTIONS = dict(
@@ -204,7 +206,7 @@ INFO_MUTUALLY_EXCLUSIVE = [("pipeline_id", "name")]
 
 # buddy_pipeline's options that are no pipeline field (`fields` may not hold them either).
 _NON_FIELD_OPTIONS = ("workspace", "project_name", "pipeline_id", "state", "fields", "actions", "purge_actions",
-                      "recreate", "update_password")
+                      "after_action_id", "recreate", "update_password")
 
 
 # ---------------------------------------------------------------------------
@@ -223,6 +225,10 @@ class PipelineRequest:
             raise ValidationError("name may not be empty", options=["name"])
         self.state: str = params.get("state") or "present"
         self.purge: bool = bool(params.get("purge_actions"))
+        self.after_action_id: Optional[int] = params.get("after_action_id")
+        if self.after_action_id is not None and (isinstance(self.after_action_id, bool) or self.after_action_id < 1):
+            raise ValidationError("after_action_id must be the ID of an action, a positive integer",
+                                  options=["after_action_id"])
         self.settings: Dict[str, Any] = {}
         if self.name is not None:
             self.settings["name"] = self.name
@@ -462,6 +468,19 @@ def _match(request: PipelineRequest, actions: Sequence[Dict[str, Any]],
     return matched
 
 
+def _chain_after(anchor: Any, matched: Sequence[Optional[Dict[str, Any]]], order: _Order) -> List[bool]:
+    """With ``after_action_id``: the items already in one unbroken chain right after the anchor keep their place."""
+    ids = order.ids()
+    keep = [False] * len(matched)
+    position = ids.index(anchor) + 1
+    for index, action in enumerate(matched):
+        if action is None or position >= len(ids) or ids[position] != action["id"]:
+            break
+        keep[index] = True
+        position += 1
+    return keep
+
+
 def _placements(matched: Sequence[Optional[Dict[str, Any]]], order: _Order) -> Tuple[List[bool], bool]:
     """Which items keep their place, and whether the first item must be put before an action at the top.
 
@@ -477,17 +496,17 @@ def _placements(matched: Sequence[Optional[Dict[str, Any]]], order: _Order) -> T
     cost = len(matched) - len(best)
     top_fix = False
     if matched and 0 not in best and best:
-        first_kept = min(best)
-        if positions[first_kept] == 0:
+        if positions[min(best)] == 0:
             top_fix = True
             cost += 1
-            if positions[0] is not None:
-                with_first = [position if position is None or position > positions[0] else None
-                              for position in positions]
-                with_first[0] = positions[0]
-                run = set(longest_increasing(with_first))
-                if 0 in run and len(matched) - len(run) <= cost:
-                    best, top_fix = run, False
+        if positions[0] is not None:
+            # Keeping the first item where it is costs no more? Then keep it: the flow stays where it starts.
+            with_first = [position if position is None or position > positions[0] else None
+                          for position in positions]
+            with_first[0] = positions[0]
+            run = set(longest_increasing(with_first))
+            if len(matched) - len(run) <= cost:
+                best, top_fix = run, False
     keep = [index in best for index in range(len(matched))]
     return keep, top_fix
 
@@ -526,7 +545,18 @@ def _actions_step(client: Client, request: PipelineRequest, location: PipelineLo
             decided.append(("recreate", found, None))
         else:
             decided.append(("update", found, per_action.plan_update(item, found, None)))
-    keep, top_fix = _placements(matched, order)
+    anchor = request.after_action_id
+    if anchor is not None:
+        holder = next((action for action in existing if action.get("id") == anchor), None)
+        if holder is None or holder.get("name") in declared:
+            raise OpsflowError("after_action_id %s must be an action of pipeline %s that actions does not name"
+                               % (anchor, location.pipeline_id), options=["after_action_id"])
+        if request.purge:
+            raise ValidationError("after_action_id and purge_actions exclude each other: purge_actions would delete "
+                                  "the action after_action_id names", options=["after_action_id", "purge_actions"])
+        keep, top_fix = _chain_after(anchor, matched, order), False
+    else:
+        keep, top_fix = _placements(matched, order)
 
     results: List[Dict[str, Any]] = []
     counter = [0]
@@ -535,10 +565,10 @@ def _actions_step(client: Client, request: PipelineRequest, location: PipelineLo
         counter[0] += 1
         return {"id": "(new %d)" % counter[0], "name": name}
 
-    previous_id: Any = None
+    previous_id: Any = anchor
     first_kept_id: Any = None
     for index, (item, (what, found, planned)) in enumerate(zip(items, decided)):
-        if index == 0 and not keep[0]:
+        if index == 0 and not keep[0] and anchor is None:
             first_kept = next((matched[k] for k in range(len(items)) if keep[k]), None)
             if first_kept is not None:
                 position = order.index(first_kept["id"])

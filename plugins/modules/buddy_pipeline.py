@@ -77,7 +77,7 @@ options:
     type: int
   name:
     description:
-      - The pipeline's name. Required with O(state=present).
+      - The pipeline's name. Required unless O(pipeline_id) is set, and to create a pipeline.
       - Without O(pipeline_id) it identifies the pipeline among all the pipelines of the project (every page of
         the list); two pipelines of that name fail the task, naming their IDs.
     type: str
@@ -987,6 +987,15 @@ options:
           - Only for type C(RUN_DOCKER_CONTAINER).
           - The visual tests suite identifier.
         type: str
+  after_action_id:
+    description:
+      - The ID of an action that O(actions) does not name. The actions the task names then form one unbroken
+        block, in order, right after it; the actions already in that chain stay, the others are moved (or
+        added) there.
+      - Without it, only the order of the named actions counts; actions the task does not name stay where they
+        are, between them or not.
+      - Can't be combined with O(purge_actions=true).
+    type: int
   purge_actions:
     description:
       - Delete the actions of the pipeline that O(actions) does not name. Diff and check mode show them first.

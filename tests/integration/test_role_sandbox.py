@@ -14,6 +14,7 @@ __metaclass__ = type
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -27,6 +28,7 @@ WS = 'acme'
 PROJECT = 'website'
 PREFIX = '[opsflow] '
 ACTIONS = r'/workspaces/acme/projects/website/pipelines/1/actions'
+PIPELINE_PATH = r'/workspaces/acme/projects/website/pipelines/1'
 EXECUTIONS = r'/workspaces/acme/projects/website/pipelines/1/executions$'
 BLINK_EXECUTE = r'/api/v1/workspace/ws-emulator/playbooks/wf-notify/execute'
 REGISTRY_PASSWORD = 'Reg-Pass-7f3c91'
@@ -40,8 +42,8 @@ STOP = PREFIX + 'Stop sandbox'
 TEARDOWN_ACTION = PREFIX + 'Tear down sandbox'
 
 # Tasks of the sandbox_pipeline role that write pipeline configuration.
-CONFIG_TASKS = ('Sandbox creation action', 'Start apps action', 'Tests action', 'Blackfire profiling action',
-                'Snapshot action', 'Stop sandbox action', 'Remove managed actions that are not part of the flow')
+FLOW_TASK = 'Sandbox flow of the pipeline'
+PRUNE_TASK = 'Remove managed actions that are not part of the flow'
 
 UNMANAGED = [
     {'name': 'Checkout', 'type': 'GIT_CHECKOUT'},
@@ -122,7 +124,16 @@ def blink_executions(emulator):
 
 
 def changed_config_tasks(run):
-    return [name.split(' : ')[-1] for name in run.changed_tasks() if name.split(' : ')[-1] in CONFIG_TASKS]
+    """Names of the managed actions the run changed (or would change): the one flow task's, and removed ones."""
+    names = []
+    for entry in run.results:
+        task = entry['task'].split(' : ')[-1]
+        if task == FLOW_TASK and entry['result'].get('changed'):
+            changes = entry['result']['changes']
+            names.extend(changes['added'] + changes['updated'] + changes['moved'] + changes['recreated'])
+        elif task == PRUNE_TASK:
+            names.extend(item['item']['name'] for item in entry['result'].get('results', []) if item.get('changed'))
+    return names
 
 
 def result_fact(run, task, fact):
@@ -192,16 +203,21 @@ def test_rerun_changes_nothing(emulator, run_playbook):
     assert emulator.writes() == []
     assert stored(emulator) == state_after_first
     assert len(runs(emulator)) == 1 and len(blink_executions(emulator)) == 1
-    # Reads only: one listing of the pipeline's actions (7 actions: one page), then per managed action one
-    # listing (to check its position), then the sandbox (one listing). Lists with short entries cost one
-    # full read per compared action and one for the sandbox: 7 requests with full entries, 13 with short.
+    # Reads only. The pipeline part is one buddy_pipeline task: the pipeline (by id) and its action list
+    # (7 actions: one page, then the empty page that ends a list without totals) = 3 requests; then the
+    # sandbox (one listing). Lists with short entries cost one full read per compared action and one for
+    # the sandbox: 4 requests with full entries, 10 with short.
     managed = 5
     short = emulator.config()['list_view'] == 'short'
-    assert emulator.count('GET', ACTIONS + r'$') == 1 + managed
+    assert emulator.count('GET', PIPELINE_PATH + r'$') == 1
+    assert emulator.count('GET', ACTIONS + r'$') == 2
     assert emulator.count('GET', ACTIONS + r'/\d+$') == (managed if short else 0)
     assert emulator.count('GET', r'^/workspaces/acme/sandboxes$') == 1
     assert emulator.count('GET', r'^/workspaces/acme/sandboxes/') == (1 if short else 0)
-    assert len(emulator.requests()) == len(emulator.find('GET')) == 1 + managed + 1 + (managed + 1 if short else 0)
+    pipeline_part = [entry for entry in emulator.requests()
+                     if re.match(PIPELINE_PATH + r'(/actions(/\d+)?)?$', entry['path'])]
+    assert len(pipeline_part) == 3 + (managed if short else 0)
+    assert all(entry['method'] == 'GET' for entry in emulator.requests())
     summary = '\n'.join(again.task('opsflow.pipelines.sandbox_provision : Summary')['msg'])
     assert 'flow unchanged' in summary and 'Run: not needed' in summary
 
@@ -225,7 +241,7 @@ def test_changing_the_test_image_updates_only_that_action(emulator, run_playbook
     emulator.clear_requests()
 
     changed = run_playbook(PROVISION, extra_vars=provision_vars(sandbox_pipeline_test_image='library/pypy'))
-    assert changed_config_tasks(changed) == ['Tests action']
+    assert changed_config_tasks(changed) == [TESTS]
     action_writes = emulator.writes(path=ACTIONS)
     assert [(entry['method'], entry['path']) for entry in action_writes] == [
         ('PATCH', '/workspaces/acme/projects/website/pipelines/1/actions/%d' % tests_id)]
@@ -302,8 +318,7 @@ def test_check_mode_writes_nothing(emulator, run_playbook):
     assert emulator.writes() == []
     assert stored(emulator) == seeded and sandboxes(emulator) == {} and runs(emulator) == []
     assert blink_executions(emulator) == []
-    assert sorted(changed_config_tasks(checked)) == sorted(['Sandbox creation action', 'Start apps action',
-                                                            'Tests action', 'Blackfire profiling action'])
+    assert sorted(changed_config_tasks(checked)) == sorted([CREATE, APP_START, TESTS, BLACKFIRE])
     summary = '\n'.join(checked.task('opsflow.pipelines.sandbox_provision : Summary')['msg'])
     assert 'Run: would start (check mode)' in summary and 'does not exist (check mode' in summary
     assert 'BlinkOps: would execute workflow wf-notify (check mode)' in summary
@@ -314,7 +329,7 @@ def test_check_mode_writes_nothing(emulator, run_playbook):
     configured = stored(emulator)
     checked = run_playbook(PROVISION, extra_vars=provision_vars(sandbox_pipeline_test_image_tag='3.13'), check=True)
     assert emulator.writes() == [] and stored(emulator) == configured and len(runs(emulator)) == 1
-    assert changed_config_tasks(checked) == ['Tests action']
+    assert changed_config_tasks(checked) == [TESTS]
 
 
 def test_registry_password_is_sent_but_never_shown(emulator, run_playbook):
