@@ -417,7 +417,8 @@ OPTIONS = dict(
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="float", default=3),
 )
-OPTIONS["from"] = dict(type="str", default="scratch", choices=["scratch", "snapshot", "sandbox"])
+# "from" is a Python keyword, so it joins the table by name.
+OPTIONS.update({"from": dict(type="str", default="scratch", choices=["scratch", "snapshot", "sandbox"])})
 SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, ArgumentSpec(
     OPTIONS,
     required_one_of=[("identifier", "sandbox_id")],

@@ -24,7 +24,8 @@ from ansible_collections.opsflow.pipelines.tests.unit.module_runner import COLLE
 
 MODULES = ("blink_execution_info", "blink_workflow_execute", "buddy_action", "buddy_action_info", "buddy_pipeline",
            "buddy_pipeline_info", "buddy_pipeline_run",
-           "buddy_sandbox_command", "buddy_sandbox_info", "buddy_variable", "buddy_variable_info")
+           "buddy_sandbox", "buddy_sandbox_command", "buddy_sandbox_info", "buddy_sandbox_snapshot", "buddy_variable",
+           "buddy_variable_info")
 
 
 def test_location_sections_match_the_location_spec():
