@@ -100,19 +100,11 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Wait for the newest run of the pipeline, whoever started it
-  opsflow.pipelines.buddy_pipeline_execution:
-    workspace: my-company
-    project_name: website
-    pipeline_id: 42
-    last: true
-  register: newest
-
 - name: Approve the deploy step of a run and wait for the run to end
   opsflow.pipelines.buddy_pipeline_execution:
     workspace: my-company
     project_name: website
-    pipeline_id: 42
+    pipeline_id: 43
     execution_id: 17
     operation: approve
     approve:
@@ -122,10 +114,18 @@ EXAMPLES = r'''
   opsflow.pipelines.buddy_pipeline_execution:
     workspace: my-company
     project_name: website
-    pipeline_id: 42
+    pipeline_id: 7
     execution_id: 18
     operation: retry
     wait_timeout: 600
+
+- name: Wait for the newest run of the pipeline, whoever started it
+  opsflow.pipelines.buddy_pipeline_execution:
+    workspace: my-company
+    project_name: website
+    pipeline_id: 42
+    last: true
+  register: newest
 
 - name: Cancel the newest run if it is still going
   opsflow.pipelines.buddy_pipeline_execution:
@@ -140,7 +140,7 @@ EXAMPLES = r'''
   opsflow.pipelines.buddy_pipeline_execution:
     workspace: my-company
     project_name: website
-    pipeline_id: 42
+    pipeline_id: 43
     execution_id: 17
     wait: false
   register: run_now

@@ -183,7 +183,7 @@ EXAMPLES = r'''
   opsflow.pipelines.buddy_pipeline_run:
     workspace: my-company
     project_name: website
-    pipeline_id: 42
+    pipeline_id: 43
     approve:
       - Approve the deploy
   register: approved_run
