@@ -229,6 +229,9 @@ class PipelineRequest:
         if self.after_action_id is not None and (isinstance(self.after_action_id, bool) or self.after_action_id < 1):
             raise ValidationError("after_action_id must be the ID of an action, a positive integer",
                                   options=["after_action_id"])
+        if self.after_action_id is not None and self.purge:
+            raise ValidationError("after_action_id and purge_actions exclude each other: purge_actions would delete "
+                                  "the action after_action_id names", options=["after_action_id", "purge_actions"])
         self.settings: Dict[str, Any] = {}
         if self.name is not None:
             self.settings["name"] = self.name
@@ -551,9 +554,6 @@ def _actions_step(client: Client, request: PipelineRequest, location: PipelineLo
         if holder is None or holder.get("name") in declared:
             raise OpsflowError("after_action_id %s must be an action of pipeline %s that actions does not name"
                                % (anchor, location.pipeline_id), options=["after_action_id"])
-        if request.purge:
-            raise ValidationError("after_action_id and purge_actions exclude each other: purge_actions would delete "
-                                  "the action after_action_id names", options=["after_action_id", "purge_actions"])
         keep, top_fix = _chain_after(anchor, matched, order), False
     else:
         keep, top_fix = _placements(matched, order)

@@ -161,3 +161,31 @@ def test_export_leaves_out_defaults_read_only_fields_and_secrets():
     assert model.export_action(action, "website") == {
         "name": "Push", "type": "RUN_DOCKER_CONTAINER", "docker_image_name": "app", "integration": "i",
         "variables": [{"key": "K", "encrypted": True}, {"key": "P", "value": "v"}], "fields": {"custom": 1}}
+
+
+def test_after_action_id_makes_one_block_right_after_the_anchor():
+    client = Client([{"id": 5, "name": "Flow"}], seeded("Checkout", "Build", "A", "B", "Notify"))
+    result = model.ensure_pipeline(client, params(name="Flow", after_action_id=1, actions=[sleep("A"), sleep("B")]))
+    assert [action["name"] for action in client.actions.actions] == ["Checkout", "A", "B", "Build", "Notify"]
+    assert result["changes"]["moved"] == ["A", "B"] and len(client.actions.writes) == 2
+    again = Client([{"id": 5, "name": "Flow"}], seeded("Checkout", "A", "B", "Build"))
+    assert model.ensure_pipeline(again, params(name="Flow", after_action_id=1,
+                                               actions=[sleep("A"), sleep("B")]))["changed"] is False
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (dict(after_action_id=99), "that actions does not name"),
+    (dict(after_action_id=2), "that actions does not name"),
+])
+def test_after_action_id_must_be_an_unnamed_action_and_not_purged(overrides, message):
+    client = Client([{"id": 5, "name": "Flow"}], seeded("A", "B"))
+    with pytest.raises(OpsflowError) as caught:
+        model.ensure_pipeline(client, params(**dict(dict(name="Flow", actions=[sleep("B")]), **overrides)))
+    assert message in caught.value.message and client.actions.writes == []
+
+
+def test_after_action_id_with_purge_fails_before_any_request():
+    client = Client([{"id": 5, "name": "Flow"}], seeded("A", "B"))
+    with pytest.raises(ValidationError):
+        model.ensure_pipeline(client, params(name="Flow", actions=[sleep("B")], after_action_id=1, purge_actions=True))
+    assert client.pipelines.calls == [] and client.actions.calls == []
