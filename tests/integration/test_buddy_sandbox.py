@@ -223,6 +223,7 @@ def test_create_that_commits_and_never_answers_leaves_one_sandbox(emulator, run_
 
 def test_snapshot_create_reuse_restore_by_name_delete(emulator, run_playbook):
     box = seed_running(emulator, tags=['golden'])
+    emulator.seed({'sandbox_settings': {'snapshot_status': 200}})  # a docs example answers 200, the SDK 201
     snap = dict(sandbox='review-1', name='golden', poll_interval=0.2)
     log = Log(emulator)
     checked = run_playbook(play(task('Snapshot', module=SNAPSHOT_MODULE, **snap)), check=True)
@@ -230,7 +231,8 @@ def test_snapshot_create_reuse_restore_by_name_delete(emulator, run_playbook):
     first = run_playbook(play(task('Snapshot', module=SNAPSHOT_MODULE, **snap)))
     snapshot = first.task('Snapshot')['snapshot']
     assert first.task('Snapshot')['changed'] and snapshot['status'] == 'CREATED' and snapshot['name'] == 'golden'
-    assert [(entry['method'], entry['body']) for entry in log.writes()] == [('POST', {'name': 'golden'})]
+    assert [(entry['method'], entry['body'], entry['status']) for entry in log.writes()] == [
+        ('POST', {'name': 'golden'}, 200)]
 
     log.again()
     reuse = run_playbook(play(task('Snapshot', module=SNAPSHOT_MODULE, **snap)))
@@ -241,11 +243,11 @@ def test_snapshot_create_reuse_restore_by_name_delete(emulator, run_playbook):
     log.again()
     restored = run_playbook(play(task('Restore', identifier='copy-1', poll_interval=0.2, source_sandbox='review-1',
                                       snapshot_name='golden', keywords=None, **{'from': 'snapshot'})))
-    copy = stored(emulator, 'copy-1')
-    assert restored.task('Restore')['changed'] and copy['snapshot_id'] == snapshot['id']
-    assert copy['tags'] == ['golden'] and copy['status'] == 'RUNNING'
-    assert log.entries('POST', r'/sandboxes$')[0]['body'] == {'name': 'copy-1', 'identifier': 'copy-1',
-                                                                'snapshot_id': snapshot['id']}
+    restored_box = stored(emulator, 'copy-1')
+    assert restored.task('Restore')['changed'] and restored_box['snapshot_id'] == snapshot['id']
+    assert restored_box['tags'] == ['golden'] and restored_box['status'] == 'RUNNING'
+    posted = log.entries('POST', r'/sandboxes$')[0]['body']
+    assert posted == {'name': 'copy-1', 'identifier': 'copy-1', 'snapshot_id': snapshot['id']}
 
     log.again()
     clone = run_playbook(play(task('Clone', identifier='clone-1', source_sandbox='review-1', tags=['clone'],
