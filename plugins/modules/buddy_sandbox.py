@@ -157,10 +157,10 @@ options:
         choices: [HTTP, TLS, TCP, SSH]
         default: HTTP
       region:
-        description: The region of the public address.
+        description:
+          - The region of the public address. Unset, the server picks it (and it is not compared).
         type: str
         choices: [EU, US, AS]
-        default: EU
       whitelist:
         description: IP ranges allowed to connect.
         type: list
@@ -379,7 +379,7 @@ ENDPOINT_OPTIONS = dict(
     name=dict(type="str", required=True),
     endpoint=dict(type="str", required=True),
     type=dict(type="str", choices=["HTTP", "TLS", "TCP", "SSH"], default="HTTP"),
-    region=dict(type="str", choices=["EU", "US", "AS"], default="EU"),
+    region=dict(type="str", choices=["EU", "US", "AS"]),
     whitelist=dict(type="list", elements="str"),
     timeout=dict(type="int"),
     http=dict(type="dict"),

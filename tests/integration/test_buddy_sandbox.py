@@ -292,14 +292,16 @@ def test_old_shape_no_identifiers_endpoint_and_urls_inside_http(emulator, run_pl
 
 def test_workspace_level_sandbox_and_bad_input_before_any_request(emulator, run_playbook):
     log = Log(emulator)
-    outcome = run_playbook(play(task('Loose', project_name=None, identifier='loose', os='ubuntu:24.04',
+    ssh = [{'name': 'ssh', 'endpoint': '22', 'type': 'SSH', 'region': 'AS'}]
+    outcome = run_playbook(play(task('Loose', project_name=None, identifier='loose', os='ubuntu:24.04', endpoints=ssh,
                                      poll_interval=0.2)))
     assert outcome.task('Loose')['changed']
     loose = [box for box in emulator.state()['sandboxes'].values() if box['identifier'] == 'loose']
     assert len(loose) == 1 and loose[0]['_project'] is None
+    assert (loose[0]['endpoints'][0]['type'], loose[0]['endpoints'][0]['region']) == ('SSH', 'AS')
     assert log.entries('POST', r'/sandboxes$')[0]['query'] == {}
     log.again()
-    again = run_playbook(play(task('Loose', project_name=None, identifier='loose', os='ubuntu:24.04')))
+    again = run_playbook(play(task('Loose', project_name=None, identifier='loose', os='ubuntu:24.04', endpoints=ssh)))
     assert again.task('Loose')['changed'] is False and log.writes() == []
 
     log.again()

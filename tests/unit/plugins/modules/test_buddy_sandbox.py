@@ -38,7 +38,7 @@ def test_create_hides_encrypted_values_and_endpoint_passwords(capsys):
     assert result["changed"] is True and result["actions"] == ["create"]
     sent = fake.calls[1][1]
     assert sent["variables"][0]["value"] == SECRET and sent["endpoints"][0]["http"]["password"] == "Pw-77c1"
-    assert sent["endpoints"][0]["type"] == "HTTP" and sent["endpoints"][0]["region"] == "EU"
+    assert sent["endpoints"][0]["type"] == "HTTP" and "region" not in sent["endpoints"][0]
     assert SECRET not in output and "Pw-77c1" not in output
 
 
