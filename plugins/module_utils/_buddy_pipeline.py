@@ -558,7 +558,6 @@ def _actions_step(client: Client, request: PipelineRequest, location: PipelineLo
     else:
         keep, top_fix = _placements(matched, order)
 
-    results: List[Dict[str, Any]] = []
     counter = [0]
 
     def placeholder(name: Any) -> Dict[str, Any]:
@@ -636,16 +635,14 @@ def _actions_step(client: Client, request: PipelineRequest, location: PipelineLo
                 order.replace(found["id"], entry)
             if payload:
                 plan.changes["updated"].append(item.name)
-        previous_id = order.entries[order.index(entry["id"])]["id"]
-        results.append(entry)
+        previous_id = entry["id"]
     for action in purged:
         if not check_mode:
             client.actions.delete_action(location, action["id"])
         order.remove(action["id"])
         plan.changes["deleted"].append(action.get("name"))
     plan.after["order"] = order.names()
-    final = [entry for entry in order.entries]
-    return [_public(entry) for entry in final]
+    return [_public(entry) for entry in order.entries]
 
 
 def without_after(payload: Mapping[str, Any]) -> Dict[str, Any]:

@@ -16,7 +16,7 @@ import os
 
 import yaml
 
-from buddy_helpers import PROJECT, WS, Log, assert_absent_from, play
+from buddy_helpers import PROJECT, WS, Log, assert_absent_from, merged, play
 
 PIPELINE_MODULE = 'opsflow.pipelines.buddy_pipeline'
 INFO_MODULE = 'opsflow.pipelines.buddy_pipeline_info'
@@ -95,8 +95,8 @@ def test_create_from_nothing_check_real_and_exact_rerun(emulator, run_playbook):
     assert log.calls() == ['GET %s/%s' % (PIPELINES, stored['id'])] + [actions] * 2, log.summary()
 
     # One field of one action and one setting: one PATCH each, with only that field.
-    changed = dict(DEPLOY, priority='LOW', actions=[docker('Run tests', execute_commands=['pytest -x']),
-                                                    sleep('Settle'), docker('Ship', execute_commands=['make ship'])])
+    changed = merged(DEPLOY, priority='LOW', actions=[docker('Run tests', execute_commands=['pytest -x']),
+                                                      sleep('Settle'), docker('Ship', execute_commands=['make ship'])])
     log.again()
     patched = run_playbook(play(task('Deploy pipeline', **changed)), diff=True)
     writes = [(entry['method'], entry['path'], entry['body']) for entry in log.writes()]
@@ -179,8 +179,8 @@ def test_remote_definition_is_refused_and_secrets_never_show(emulator, run_playb
 
 
 def test_export_round_trip(emulator, run_playbook):
-    spec = dict(DEPLOY, events=[{'type': 'PUSH', 'refs': ['refs/heads/main']}], concurrent_pipeline_runs=True,
-                actions=[docker('Run tests', variables=[{'key': 'MODE', 'value': 'ci'}]), sleep('Settle')])
+    spec = merged(DEPLOY, events=[{'type': 'PUSH', 'refs': ['refs/heads/main']}], concurrent_pipeline_runs=True,
+                  actions=[docker('Run tests', variables=[{'key': 'MODE', 'value': 'ci'}]), sleep('Settle')])
     run_playbook(play(task('Deploy pipeline', **spec)))
     feed = "{{ result.pipelines[0].definition | combine({'workspace': '%s', 'project_name': '%s'}) }}"
     exported = play(task('Export', module=INFO_MODULE, name='Deploy', export=True),
