@@ -356,7 +356,7 @@ def run(module, client):
     if approve_value is None:
         approve_value = operation == "approve"
     approve = approve_choice(approve_value)
-    location = PipelineLocation.from_params(params)
+    location = PipelineLocation.from_params(params, pipelines=client.pipelines)
     follower = RunFollower(client.executions, location, approve,
                            lambda text: module.warn(scrub(text, module.no_log_values)))
     follower.still_running = "it is still running. Raise wait_timeout, or cancel it with operation: cancel"

@@ -409,7 +409,7 @@ def run(module, client):
     check_wait_options(params)
     approve = approve_choice(params["approve"])
     payload = build_run_payload(params)
-    location = PipelineLocation.from_params(params)
+    location = PipelineLocation.from_params(params, pipelines=client.pipelines)
 
     def warn(text):
         # Warnings are not scrubbed by Ansible: an action's name may hold an encrypted value.

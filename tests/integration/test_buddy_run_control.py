@@ -37,6 +37,8 @@ def play(*tasks):
 
 def task(module, name, register='result', ignore_errors=False, check_mode=False, **options):
     args = dict(LOCATION, wait_timeout=HOUR, poll_interval=0.2)
+    if 'pipeline_name' in options:
+        del args['pipeline_id']
     args.update(options)
     body = {'name': name, module: args, 'register': register}
     if ignore_errors:
@@ -259,7 +261,7 @@ def test_cancel_a_running_run_then_again_changes_nothing(emulator, run_playbook)
     log = Log(emulator)
     outcome = run_playbook(play(
         execution_task('Check mode cancel', last=True, operation='cancel', check_mode=True),
-        execution_task('Cancel', last=True, operation='cancel'),
+        execution_task('Cancel', last=True, operation='cancel', pipeline_name='Sandbox flow'),
         execution_task('Cancel again', execution_id=run_id, operation='cancel'),
         execution_task('Status only', execution_id=run_id, wait=False),
     ))
@@ -271,6 +273,8 @@ def test_cancel_a_running_run_then_again_changes_nothing(emulator, run_playbook)
     assert outcome.task('Status only')['status'] == 'TERMINATED'
     assert runs(emulator)[0]['status'] == 'TERMINATED'
     assert [entry['body'] for entry in log.writes()] == [{'operation': 'CANCEL'}]
+    assert [entry['path'] for entry in log.writes()] == ['/workspaces/acme/projects/website/pipelines/1/executions/%d' % run_id]
+    assert len(log.entries('GET', r'^/workspaces/acme/projects/website/pipelines$')) >= 1  # pipeline_name looked up
 
 
 def test_last_finds_the_newest_run_in_either_list_order(emulator, run_playbook):

@@ -86,6 +86,9 @@ def test_a_play_stopped_after_the_run_post_hands_over_on_the_re_run(emulator, ru
     emulator.clear_requests()
     third = run_playbook(PROVISION, extra_vars=values)
     assert emulator.writes() == [] and len(blink_executions(emulator)) == 1
+    # What the hand-over check costs a no-change re-run: one page of the pipeline's runs, one BlinkOps listing.
+    assert emulator.count('GET', EXECUTIONS) == 1
+    assert emulator.count('GET', r'^/api/v1/workspace/ws-emulator/executions$') == 1
     summary = '\n'.join(third.task('opsflow.pipelines.sandbox_provision : Summary')['msg'])
     assert 'Run: not needed' in summary
 
