@@ -425,7 +425,7 @@ def run(module, client):
                          params["cancel_on_timeout"], approve=approve, warn=warn)
     for summary in ignored_failures(details["execution"]):
         warn("run %s succeeded although %s (its errors are ignored)"
-                    % (details["execution_id"], describe_action(summary)))
+             % (details["execution_id"], describe_action(summary)))
     return dict(changed=True, **details)
 
 

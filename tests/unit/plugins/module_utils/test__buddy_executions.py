@@ -395,8 +395,8 @@ def test_read_log_pages_by_offset_until_the_total():
     client, session, _warnings = make_client(logs_page(0, ["a", "b"], 5), logs_page(2, ["c", "d"], 5),
                                              logs_page(4, ["e"], 5))
     assert client.read_log(LOCATION, 3, "ae1") == ["a", "b", "c", "d", "e"]
-    assert [call[2]["params"] for call in session.calls] == [{"offset": 0, "limit": 1000}, {"offset": 2, "limit": 1000},
-                                                            {"offset": 4, "limit": 1000}]
+    assert [call[2]["params"] for call in session.calls] == [
+        {"offset": 0, "limit": 1000}, {"offset": 2, "limit": 1000}, {"offset": 4, "limit": 1000}]
     assert session.calls[0][1].endswith(EXECUTIONS + "/3/action_executions/ae1/logs")
 
 
