@@ -519,3 +519,37 @@ def test_the_default_retry_count_is_the_go_sdk_s_and_retries_are_counted():
     assert _http.Transport("https://x.test", {}, session=ScriptedSession()).max_retries == 5
     transport.request("GET", "/x")
     assert transport.retries_made == 1
+
+
+def test_a_certificate_failure_is_told_by_its_text_where_the_ssl_module_has_no_class_for_it():
+    # Python 3.6 has no ssl.SSLCertVerificationError: only the text says what failed.
+    error = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed (_ssl.c:852)")
+    assert _http._tls_failure(error) == "certificate"
+    assert _http._tls_failure(requests.exceptions.ConnectionError("refused")) is None
+
+
+def test_retry_after_as_an_http_date_sets_the_wait():
+    transport, _session, sleeps, _warnings = make_transport(
+        FakeRaw(503, {}, {"Retry-After": "Sun, 09 Sep 2001 01:47:00 GMT"}), FakeRaw(200, {}),
+        clock=lambda: 1000000000.0)
+    transport.request("GET", "/x")
+    assert sleeps == [pytest.approx(20.0)]
+
+
+def test_transport_defaults_verify_certificates_and_accept_a_short_timeout():
+    transport = _http.Transport("https://x.test", {}, timeout=0.5, session=ScriptedSession())
+    assert transport.validate_certs is True and transport.timeout == 0.5
+    assert _http.HAS_REQUESTS is True and _http.REQUESTS_IMPORT_ERROR is None
+
+
+def test_long_error_texts_are_cut_to_a_readable_length():
+    title = "T" * 300
+    html = _http.Response(502, {}, "<html><head><title>%s</title></head></html>" % title)
+    assert _http.server_message(html) == "non-JSON answer (HTML page: %s)" % ("T" * 120)
+    assert _http.server_message(_http.Response(500, {}, "x" * 300)) == "x" * 200
+
+
+def test_a_list_answer_without_the_list_names_the_call_and_the_status():
+    with pytest.raises(ApiError) as caught:
+        _http.items_of({"a": 1}, "actions", "GET", "/l")
+    assert (caught.value.method, caught.value.path, caught.value.status) == ("GET", "/l", 200)
