@@ -498,6 +498,8 @@ class RunFollower:
         self.warn = warn
         self.approved: List[str] = []  # names of the actions approved here
         self.still_running = STILL_RUNNING  # what a timeout message tells the user to do
+        # After a RETRY, the end the run had before it: an answer still showing it is stale, not the new end.
+        self.previous_finish: Optional[str] = None
         self._answered: Set[str] = set()
 
     def pending(self, execution: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -561,6 +563,8 @@ class RunFollower:
             return latest[0]
 
         def done(record: Dict[str, Any]) -> bool:
+            if self.previous_finish and is_finished(record) and record.get("finish_date") == self.previous_finish:
+                return False
             return is_finished(record) or bool(self.pending(record))
 
         current = execution

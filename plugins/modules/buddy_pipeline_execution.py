@@ -370,9 +370,12 @@ def run(module, client):
 
     operations = []
     if patch is not None:
+        before = execution
         execution, sent = send(client, location, patch, execution, follower)
         if sent:
-            operations.append(patch)
+            operations.extend([patch] * (len(follower.approved) if patch == "APPLY" else 1))
+            if patch == "RETRY":
+                follower.previous_finish = before.get("finish_date")
         else:
             message += " (the run ended meanwhile: nothing was done)"
     changed = bool(operations)

@@ -540,3 +540,19 @@ def test_a_log_that_can_not_be_read_is_a_warning_and_the_run_failure_stands():
         runs.RunFollower(Client(), LOCATION, warn=warnings.append).judge(execution, 60, None)
     assert caught.value.details["log_tail"] is None and "ended FAILED" in caught.value.message
     assert len(warnings) == 1 and "could not be read" in warnings[0]
+
+
+def test_after_a_retry_an_answer_still_showing_the_old_end_is_not_taken_for_the_new_one(clock):
+    class Client(object):
+        def __init__(self):
+            self.answers = [{"id": 3, "status": "FAILED", "finish_date": "old"},
+                            {"id": 3, "status": "INPROGRESS", "finish_date": None},
+                            {"id": 3, "status": "SUCCESSFUL", "finish_date": "new"}]
+
+        def get_execution(self, location, execution_id):
+            return self.answers.pop(0)
+    follower = runs.RunFollower(Client(), LOCATION)
+    follower.previous_finish = "old"
+    execution, ended = follower.wait({"id": 3, "status": "FAILED", "finish_date": "old"},
+                                     Deadline(60, clock=clock.monotonic), 1)
+    assert ended is True and execution["status"] == "SUCCESSFUL"
