@@ -1076,3 +1076,30 @@ def test_ensure_action_writes_unless_check_mode_is_asked_for():
 
 def test_update_password_is_no_secret_option():
     assert model.ACTION_SPEC.argument_spec["update_password"]["no_log"] is False
+
+
+def test_the_oldest_action_is_the_lowest_id_compared_as_a_number():
+    assert model.oldest([{"id": 10}, {"id": 9}, {"id": 100}])["id"] == 9
+
+
+def test_an_entry_with_every_short_key_and_no_more_is_short():
+    assert model.is_short_entry(dict((key, 1) for key in model.SHORT_ENTRY_KEYS)) is True
+    assert model.is_short_entry(dict(((key, 1) for key in model.SHORT_ENTRY_KEYS), shell="SH")) is False
+
+
+def test_absent_of_one_action_gives_no_twin_warning():
+    client = FakeBuddy([existing(id=3, name="One")])
+    result = ensure(client, state="absent", name="One")
+    assert result["changed"] is True and "warnings" not in result
+
+
+def test_twins_with_after_action_id_keep_the_oldest_in_place():
+    client = FakeBuddy([existing(id=2, name="First"), existing(id=3, name="Twin"), existing(id=5, name="Twin")])
+    result = ensure(client, name="Twin", type="BUILD", after_action_id=2)
+    assert client.writes == [("delete_action", 5)] and result["removed_action_ids"] == [5]
+
+
+def test_ensure_action_gives_no_diff_unless_asked_and_recreate_defaults_to_false():
+    result = model.ensure_action(FakeBuddy([existing()]), params(name="Build"))
+    assert "diff" not in result
+    assert model.ACTION_SPEC.argument_spec["recreate"]["default"] is False
