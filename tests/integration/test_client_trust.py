@@ -87,7 +87,7 @@ def test_two_playbooks_adding_the_same_action_at_once_leave_one(emulator, ansibl
 
 
 def test_a_run_that_finds_twins_of_one_type_keeps_the_oldest(emulator, run_playbook):
-    older, _other, newer = seed(emulator, [RUN_TESTS, {'name': 'Checkout', 'type': 'GIT_CHECKOUT'}, RUN_TESTS])
+    older, other, newer = seed(emulator, [RUN_TESTS, {'name': 'Checkout', 'type': 'GIT_CHECKOUT'}, RUN_TESTS])
     text = play(action_task('Ensure tests', **RUN_TESTS))
     check = run_playbook(text, check=True)
     assert check.task('Ensure tests')['changed'] is True and emulator.writes() == []
@@ -95,7 +95,7 @@ def test_a_run_that_finds_twins_of_one_type_keeps_the_oldest(emulator, run_playb
     result = run.task('Ensure tests')
     assert result['changed'] is True and result['removed_action_ids'] == [newer['id']]
     assert 'kept the oldest, id %d, and deleted id %d' % (older['id'], newer['id']) in result['warnings'][0]
-    assert [action['id'] for action in stored_actions(emulator)] == [older['id'], _other['id']]
+    assert [action['id'] for action in stored_actions(emulator)] == [older['id'], other['id']]
     assert run_playbook(text).task('Ensure tests')['changed'] is False
 
 
