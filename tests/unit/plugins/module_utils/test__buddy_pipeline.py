@@ -189,3 +189,19 @@ def test_after_action_id_with_purge_fails_before_any_request():
     with pytest.raises(ValidationError):
         model.ensure_pipeline(client, params(name="Flow", actions=[sleep("B")], after_action_id=1, purge_actions=True))
     assert client.pipelines.calls == [] and client.actions.calls == []
+
+
+def test_the_export_knows_the_defaults_the_emulator_fills_in():
+    """The export leaves out server defaults: every default the emulator fills in for a setting an export
+    writes is in the plugin's tables (``refs`` stays in every export: it is what the pipeline runs for)."""
+    from emulator import buddy, buddy_actions, buddy_pipelines
+    server = dict(buddy.PIPELINE_DEFAULTS, **buddy_pipelines.CREATE_DEFAULTS)
+    exported = set(model.SETTINGS) | set(model.EXTRA_SETTABLE)
+    for key, value in server.items():
+        if key in exported and key != "refs" and value not in ([], {}):
+            assert model.SETTING_DEFAULTS.get(key) == value, key
+    for key, value in buddy_actions.COMMON_DEFAULTS.items():
+        assert model.ACTION_DEFAULTS.get(key) == value, key
+    for action_type, defaults in buddy_actions.TYPE_DEFAULTS.items():
+        for key, value in defaults.items():
+            assert model.ACTION_TYPE_DEFAULTS[action_type].get(key) == value, (action_type, key)
