@@ -2,7 +2,10 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""buddy_sandbox as Ansible runs it (main() with a fake client): documentation, options, secrets."""
+"""buddy_sandbox as Ansible runs it (main() with a fake client): documentation, options, secrets.
+
+(Not test_buddy_sandbox.py: that basename is the connection plugin's test, and pytest needs unique ones.)
+"""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
