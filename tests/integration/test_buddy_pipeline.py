@@ -221,17 +221,21 @@ def test_pipeline_name_on_every_module_that_takes_a_pipeline(emulator, run_playb
         task('action info', module='opsflow.pipelines.buddy_action_info', register='info', **location),
         task('run', module='opsflow.pipelines.buddy_pipeline_run', register='run', keywords={'check_mode': True},
              **location),
+        task('variable', module='opsflow.pipelines.buddy_variable', register='variable', key='MODE', value='ci',
+             **location),
     ]
     log = Log(emulator)
     done = run_playbook(play(*tasks))
     assert names(by_name(emulator, 'Target')) == ['Build', 'Wait']
     assert [action['name'] for action in done.task('action info')['actions']] == ['Build', 'Wait']
     assert done.task('run')['changed'] is True
+    stored_variables = emulator.state()['variables'][WS].values()
+    assert [variable['pipeline']['id'] for variable in stored_variables if variable['key'] == 'MODE'] == [6]
     # Each task lists the pipelines once: 6 pipelines in pages of 2, then the empty page.
     pages = [entry['query']['page'] for entry in log.entries('GET', PIPELINES + '$')]
-    assert pages == ['1', '2', '3', '4'] * 3, log.summary()
+    assert pages == ['1', '2', '3', '4'] * 4, log.summary()
     assert all(entry['path'].startswith(PIPELINES + '/6') for entry in log.entries()
-               if not entry['path'].endswith('/pipelines')), log.summary()
+               if '/projects/' in entry['path'] and not entry['path'].endswith('/pipelines')), log.summary()
 
     seed_pipeline(emulator, 9, 'Target', [])
     missing = [task('missing', module='opsflow.pipelines.buddy_action_info', register='missing',
