@@ -223,6 +223,8 @@ def test_pipeline_name_on_every_module_that_takes_a_pipeline(emulator, run_playb
              **location),
         task('variable', module='opsflow.pipelines.buddy_variable', register='variable', key='MODE', value='ci',
              **location),
+        task('execution', module='opsflow.pipelines.buddy_pipeline_execution', register='execution', last=True,
+             keywords={'ignore_errors': True}, **location),
     ]
     log = Log(emulator)
     done = run_playbook(play(*tasks))
@@ -233,7 +235,9 @@ def test_pipeline_name_on_every_module_that_takes_a_pipeline(emulator, run_playb
     assert [variable['pipeline']['id'] for variable in stored_variables if variable['key'] == 'MODE'] == [6]
     # Each task lists the pipelines once: 6 pipelines in pages of 2, then the empty page.
     pages = [entry['query']['page'] for entry in log.entries('GET', PIPELINES + '$')]
-    assert pages == ['1', '2', '3', '4'] * 4, log.summary()
+    assert pages == ['1', '2', '3', '4'] * 5, log.summary()
+    # The pipeline has no run yet: the last-run look-up asked pipeline 6's executions.
+    assert log.entries('GET', PIPELINES + '/6/executions'), log.summary()
     assert all(entry['path'].startswith(PIPELINES + '/6') for entry in log.entries()
                if '/projects/' in entry['path'] and not entry['path'].endswith('/pipelines')), log.summary()
 
