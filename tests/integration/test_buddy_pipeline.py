@@ -308,3 +308,18 @@ def test_module_examples_run(emulator, run_playbook, tmp_path):
         'Run tests', 'Wait a moment']
     assert [pipeline['name'] for pipeline in pipelines(emulator).values()] == ['Sandbox flow', 'Release']
     assert [entry['method'] for entry in log.writes()] == ['POST', 'POST', 'POST', 'PATCH', 'DELETE'], log.summary()
+
+
+def test_short_list_entries_and_a_200_create(emulator, run_playbook):
+    """Both shapes the record allows: list entries without the settings (then the pipeline is read once), and a
+    create answered 200 instead of 201."""
+    emulator.seed({'pipeline_settings': {'list_view': 'short', 'create_status': 200}})
+    playbook = play(task('Deploy pipeline', **DEPLOY))
+    run_playbook(playbook)
+    stored = by_name(emulator, 'Deploy')
+    assert names(stored) == ['Run tests', 'Settle', 'Ship'] and stored['priority'] == 'HIGH'
+    log = Log(emulator)
+    assert run_playbook(playbook).changed_tasks() == []
+    actions = 'GET %s/%s/actions' % (PIPELINES, stored['id'])
+    assert log.calls() == ['GET ' + PIPELINES] * 2 + ['GET %s/%s' % (PIPELINES, stored['id'])] + [actions] * 2, \
+        log.summary()
