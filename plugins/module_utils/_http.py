@@ -68,24 +68,21 @@ USER_AGENT = user_agent()
 
 
 class Response:
-    """A finished HTTP exchange: status, lower-case headers, text and lazy JSON."""
+    """A finished HTTP exchange: status, lower-case headers, text and its JSON."""
 
     def __init__(self, status: int, headers: Mapping[str, str], text: str) -> None:
         self.status = status
         self.headers = dict((key.lower(), value) for key, value in headers.items())
         self.text = text
-        self._json: Any = None
-        self._json_loaded = False
+        # The body as JSON; None when it is empty or not JSON.
+        self.json: Any = _parse_json(text)
 
-    @property
-    def json(self) -> Any:
-        if not self._json_loaded:
-            self._json_loaded = True
-            try:
-                self._json = json.loads(self.text) if self.text else None
-            except ValueError:
-                self._json = None
-        return self._json
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
 
 
 def quote_segment(value: Any, what: str = "path segment") -> str:
@@ -211,10 +208,12 @@ def credential(value: Any, option: str) -> str:
     text = str(value or "").strip()
     if not text:
         raise ValidationError("%s is empty" % option, options=[option])
-    if any(character.isspace() or ord(character) < 32 or ord(character) == 127 for character in text):
+    if any(character.isspace() or not character.isprintable() for character in text):
         raise ValidationError("%s contains white space or control characters inside it; check how it is stored"
                               % option, options=[option])
-    if any(ord(character) > 126 for character in text):
+    try:
+        text.encode("ascii")
+    except UnicodeEncodeError:
         # Tokens and keys are ASCII; anything else can't be sent in a header (and is a copy-paste slip).
         raise ValidationError("%s contains characters outside ASCII; check how it is stored" % option,
                               options=[option])
