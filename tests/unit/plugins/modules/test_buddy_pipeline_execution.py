@@ -69,3 +69,41 @@ def test_the_run_must_be_named_before_any_request(params, text):
     with pytest.raises(ValidationError) as caught:
         module.check_target(params)
     assert text in caught.value.message
+
+
+class RacingExecutions(object):
+    """The server refuses the operation (400) because the run ended in the meantime."""
+
+    def __init__(self, latest):
+        self.latest = latest
+        self.calls = []
+
+    def change_execution(self, location, execution_id, operation, approve_action_id=None):
+        from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError
+        self.calls.append(operation)
+        raise ApiError("PATCH", "/x", 400, "The execution has already finished")
+
+    def get_execution(self, location, execution_id):
+        self.calls.append("GET")
+        return self.latest
+
+
+class FakeClient(object):
+    def __init__(self, executions):
+        self.executions = executions
+
+
+@pytest.mark.parametrize("operation, latest", [("CANCEL", run("SUCCESSFUL")), ("RETRY", run("INPROGRESS"))])
+def test_an_operation_refused_because_the_run_just_changed_counts_as_not_sent(operation, latest):
+    executions = RacingExecutions(latest)
+    follower = runs.RunFollower(executions, LOCATION)
+    execution, sent = module.send(FakeClient(executions), LOCATION, operation, run("INPROGRESS"), follower)
+    assert sent is False and execution is latest and executions.calls == [operation, "GET"]
+
+
+def test_an_operation_refused_for_another_reason_is_an_error_naming_the_run_state():
+    from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError
+    executions = RacingExecutions(run("INPROGRESS"))
+    with pytest.raises(ApiError) as caught:
+        module.send(FakeClient(executions), LOCATION, "CANCEL", run("INPROGRESS"), runs.RunFollower(executions, LOCATION))
+    assert "run 5 is INPROGRESS" in caught.value.message
