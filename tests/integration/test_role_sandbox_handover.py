@@ -103,3 +103,21 @@ def test_check_mode_says_the_missed_hand_over_would_happen_and_writes_nothing(em
     summary = '\n'.join(outcome.task('opsflow.pipelines.sandbox_provision : Summary')['msg'])
     assert 'run %s ended SUCCESSFUL but BlinkOps was not told about it' % record['id'] in summary
     assert 'would execute workflow wf-notify' in summary
+
+
+def test_a_newest_run_waiting_for_approval_is_no_hand_over_and_no_failure(emulator, run_playbook):
+    values = provision_vars()
+    run_playbook(PROVISION, extra_vars=values)
+    emulator.seed_actions('acme', 'website', 1, [{'name': 'Approve', 'type': 'WAIT_FOR_APPLY'}])
+    run_playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Start a run that will wait for approval
+      opsflow.pipelines.buddy_pipeline_run: {workspace: acme, project_name: website, pipeline_id: 1, wait: false}
+""")
+    wait_for(lambda: runs(emulator)[-1]['status'] == 'WAITING_FOR_APPLY', 'the run to wait')
+    emulator.clear_requests()
+    again = run_playbook(PROVISION, extra_vars=values)
+    assert emulator.writes() == [] and len(blink_executions(emulator)) == 1
+    assert again.task('opsflow.pipelines.sandbox_provision : Read the pipeline\'s newest run')['waiting_action']['name'] == 'Approve'
