@@ -107,3 +107,35 @@ def test_api_path_failing_tests_fail_the_role(emulator, run_playbook):
     run = run_playbook(PROVISION, extra_vars=api_vars(sandbox_provision_test_command='echo broken >&2; exit 3'),
                        expect=2)
     assert 'broken' in run.output and blink_executions(emulator) == []
+
+
+TEARDOWN = os.path.join(REPO_ROOT, 'playbooks', 'sandbox_teardown.yml')
+# The teardown playbook takes the provisioning's variables (sandbox_provision_via: api picks the direct path).
+TEARDOWN_VARS = {'sandbox_provision_via': 'api', 'sandbox_provision_workspace': WS,
+                 'sandbox_provision_project_name': PROJECT, 'sandbox_provision_sandbox_identifier': 'review-api',
+                 'sandbox_teardown_poll_interval': 0.2}
+
+
+def test_teardown_through_the_api_stop_then_delete_each_twice(emulator, run_playbook):
+    run_playbook(PROVISION, extra_vars=api_vars(sandbox_provision_test_command=None,
+                                                sandbox_provision_blink_workflow_id=None))
+    log = Log(emulator)
+    stop = dict(TEARDOWN_VARS, sandbox_teardown_operation='STOP')
+    first = run_playbook(TEARDOWN, extra_vars=stop)
+    assert sandboxes(emulator)[0]['status'] == 'STOPPED' and 'Sandbox review-api: stopped' in first.output
+    assert [entry['path'].rsplit('/', 1)[-1] for entry in log.writes()] == ['stop']
+    assert log.entries(path=r'/pipelines') == []
+    log.again()
+    again = run_playbook(TEARDOWN, extra_vars=stop)
+    assert again.changed_tasks() == [] and log.writes() == [] and 'already stopped' in again.output
+
+    checked = run_playbook(TEARDOWN, extra_vars=TEARDOWN_VARS, check=True)
+    assert 'would be deleted' in checked.output and log.writes() == []
+    run_playbook(TEARDOWN, extra_vars=TEARDOWN_VARS)
+    assert sandboxes(emulator) == [] and [entry['method'] for entry in log.writes()] == ['DELETE']
+    log.again()
+    gone = run_playbook(TEARDOWN, extra_vars=TEARDOWN_VARS)
+    assert gone.changed_tasks() == [] and log.writes() == [] and 'already gone' in gone.output
+    # Stopping a sandbox that is gone creates nothing.
+    run_playbook(TEARDOWN, extra_vars=stop)
+    assert sandboxes(emulator) == [] and log.writes() == []
