@@ -23,7 +23,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PI
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import COLLECTION, compare_spec, module_doc
 
 MODULES = ("blink_execution_info", "blink_workflow_execute", "buddy_action", "buddy_action_info", "buddy_pipeline",
-           "buddy_pipeline_info", "buddy_pipeline_run",
+           "buddy_pipeline_execution", "buddy_pipeline_info", "buddy_pipeline_run",
            "buddy_sandbox", "buddy_sandbox_command", "buddy_sandbox_info", "buddy_sandbox_snapshot", "buddy_variable",
            "buddy_variable_info")
 
