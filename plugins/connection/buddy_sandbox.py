@@ -152,8 +152,8 @@ EXAMPLES = r'''
         mode: "0600"
 
     - name: Check the service answers
-      ansible.builtin.command: curl -fsS http://localhost:8080/health
-      changed_when: false
+      ansible.builtin.uri:
+        url: http://localhost:8080/health
 '''
 
 import os
