@@ -360,73 +360,21 @@ may_have_committed:
   sample: true
 '''
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import (
-    BUDDY_CONNECTION_SPEC,
-    PIPELINE_SPEC,
-    PipelineLocation,
-)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, PIPELINE_SPEC
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_executions import (
-    NO_RUN,
-    PRIORITIES,
-    approve_choice,
-    build_run_payload,
-    describe_action,
-    follow_run,
-    ignored_failures,
-    run_details,
-)
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution import RUN_SPEC, start_run
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
 from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import scrub, secret_values
-from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import check_wait_options
 
-OPTIONS = dict(
-    to_revision=dict(type="raw"),
-    branch=dict(type="raw"),
-    tag=dict(type="raw"),
-    comment=dict(type="str"),
-    refresh=dict(type="bool"),
-    clear_cache=dict(type="bool"),
-    priority=dict(type="str", choices=list(PRIORITIES)),
-    variables=dict(type="list", elements="dict", options=dict(
-        key=dict(type="str", required=True, no_log=False),
-        # A secret only when encrypted: secret_values (the module's secret_finder) masks those values.
-        value=dict(type="str", no_log=False),
-        encrypted=dict(type="bool", default=False),
-    )),
-    actions_to_run=dict(type="list", elements="int"),
-    approve=dict(type="raw", default=False),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=1800),
-    poll_interval=dict(type="float", default=5.0),
-    cancel_on_timeout=dict(type="bool", default=False),
-)
-SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(OPTIONS, mutually_exclusive=[("branch", "tag")]))
+SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, RUN_SPEC)
 
 
 def run(module, client):
-    params = module.params
-    check_wait_options(params)
-    approve = approve_choice(params["approve"])
-    payload = build_run_payload(params)
-    location = PipelineLocation.from_params(params, pipelines=client.pipelines)
-
+    # Warnings are not scrubbed by Ansible: an action's name may hold an encrypted value.
     def warn(text):
-        # Warnings are not scrubbed by Ansible: an action's name may hold an encrypted value.
         module.warn(scrub(text, module.no_log_values))
 
-    if module.check_mode:
-        client.pipelines.get_pipeline(location)
-        return dict(changed=True, **NO_RUN)
-    execution = client.executions.run_pipeline(location, payload)
-    if not params["wait"]:
-        return dict(changed=True, **run_details(execution))
-    details = follow_run(client.executions, location, execution, params["wait_timeout"], params["poll_interval"],
-                         params["cancel_on_timeout"], approve=approve, warn=warn)
-    for summary in ignored_failures(details["execution"]):
-        warn("run %s succeeded although %s (its errors are ignored)"
-             % (details["execution_id"], describe_action(summary)))
-    return dict(changed=True, **details)
+    return start_run(client, module.params, module.check_mode, warn)
 
 
 def main():

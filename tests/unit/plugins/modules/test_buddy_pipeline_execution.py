@@ -10,6 +10,7 @@ __metaclass__ = type
 import pytest
 import yaml
 
+from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_execution as logic
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _buddy_executions as runs
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
@@ -55,7 +56,7 @@ def waiting(name, status="WAITING_FOR_APPLY"):
 ])
 def test_each_operation_is_sent_only_when_the_run_needs_it(operation, execution, approve, expected):
     follower = runs.RunFollower(None, LOCATION, runs.approve_choice(approve))
-    patch, message = module.plan(operation, execution, follower)
+    patch, message = logic.plan(operation, execution, follower)
     assert patch == expected, message
     assert "run 5" in message
 
@@ -67,7 +68,7 @@ def test_each_operation_is_sent_only_when_the_run_needs_it(operation, execution,
 ])
 def test_the_run_must_be_named_before_any_request(params, text):
     with pytest.raises(ValidationError) as caught:
-        module.check_target(params)
+        logic.check_target(params)
     assert text in caught.value.message
 
 
@@ -97,7 +98,7 @@ class FakeClient(object):
 def test_an_operation_refused_because_the_run_just_changed_counts_as_not_sent(operation, latest):
     executions = RacingExecutions(latest)
     follower = runs.RunFollower(executions, LOCATION)
-    execution, sent = module.send(FakeClient(executions), LOCATION, operation, run("INPROGRESS"), follower)
+    execution, sent = logic.send(FakeClient(executions), LOCATION, operation, run("INPROGRESS"), follower)
     assert sent is False and execution is latest and executions.calls == [operation, "GET"]
 
 
@@ -105,5 +106,5 @@ def test_an_operation_refused_for_another_reason_is_an_error_naming_the_run_stat
     from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError
     executions = RacingExecutions(run("INPROGRESS"))
     with pytest.raises(ApiError) as caught:
-        module.send(FakeClient(executions), LOCATION, "CANCEL", run("INPROGRESS"), runs.RunFollower(executions, LOCATION))
+        logic.send(FakeClient(executions), LOCATION, "CANCEL", run("INPROGRESS"), runs.RunFollower(executions, LOCATION))
     assert "run 5 is INPROGRESS" in caught.value.message
