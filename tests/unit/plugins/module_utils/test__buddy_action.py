@@ -402,6 +402,7 @@ def test_absent_deletes_every_twin_of_one_type():
     result = ensure(client, state="absent", name="Twin")
     assert result["changed"] is True
     assert client.writes == [("delete_action", 3), ("delete_action", 5)]
+    assert "2 actions named 'Twin' of type BUILD were found; deleted all of them (ids 3, 5)" in result["warnings"][0]
 
 
 def test_an_interrupted_recreate_is_finished_by_the_rerun():
