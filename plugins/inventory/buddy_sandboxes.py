@@ -12,8 +12,9 @@ short_description: Buddy.works sandboxes as inventory hosts
 version_added: 0.2.0
 description:
   - One host per sandbox of one or more Buddy.works projects, named by the sandbox's identifier.
-  - Each host gets the sandbox record as C(buddy_sandbox) (encrypted variable values masked) and is reached through
-    the P(opsflow.pipelines.buddy_sandbox#connection) connection, so playbooks run inside the sandboxes.
+  - Each host gets the sandbox record as C(buddy_sandbox) (encrypted variable values, passwords and TLS private keys
+    masked) and is reached through the P(opsflow.pipelines.buddy_sandbox#connection) connection, so playbooks run
+    inside the sandboxes.
   - The configuration file's name must end in C(buddy_sandboxes.yml) or C(buddy_sandboxes.yaml).
 author:
   - opsflow maintainers (@opsflow)
@@ -152,11 +153,12 @@ from ansible.utils.display import Display
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import (
     FULL_SANDBOX_KEYS,
+    mask_sandbox,
     normalize_sandbox,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import HAS_REQUESTS
-from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import mask_secrets, redact_userinfo
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import redact_userinfo
 
 display = Display()
 
@@ -218,7 +220,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                         if item is None:
                             continue  # deleted since it was listed
                     if wanted(item, statuses, tags):
-                        record = mask_secrets(normalize_sandbox(item))
+                        record = mask_sandbox(normalize_sandbox(item))
                         record.setdefault("project", {}).setdefault("name", project_name)
                         records.append(record)
         except OpsflowError as error:

@@ -103,6 +103,17 @@ def test_running_sandboxes_with_their_record_masked(tmp_path):
     assert sandboxes.calls == [("list", "acme", "website")]
 
 
+def test_endpoint_private_keys_and_passwords_are_masked(tmp_path):
+    endpoint = {"name": "www", "endpoint": "443", "type": "TLS",
+                "tls": {"private_key": "-----BEGIN PRIVATE KEY-----\nsecret-key", "certificate": "cert"},
+                "http": {"auth_type": "BASIC", "password": "endpoint-pass", "login": "admin"}}
+    inventory = load(tmp_path, FakeSandboxes({"website": [box("web", endpoints=[endpoint])]}))
+    record = hostvars(inventory, "web")["buddy_sandbox"]
+    assert "secret-key" not in repr(record) and "endpoint-pass" not in repr(record)
+    assert record["endpoints"][0]["tls"] == {"private_key": "********", "certificate": "cert"}
+    assert record["endpoints"][0]["http"]["login"] == "admin"
+
+
 def test_short_entries_are_read_in_full_only_when_they_pass_the_status_filter(tmp_path):
     sandboxes = FakeSandboxes({"website": [box("web", tags=["app"]), box("off", status="STOPPED"),
                                            box("api", tags=["other"])]}, short=True)
