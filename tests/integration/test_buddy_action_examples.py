@@ -14,15 +14,11 @@ ID (or that they expect to exist) are seeded first. The effects are read from th
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import ast
-import os
-
 import yaml
 
 from buddy_helpers import ACTION_MODULE, PIPELINE, PROJECT, WS, Log, seed, stored_actions
+from module_examples import examples, localise as localise_keys
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = os.path.join(REPO_ROOT, 'plugins', 'modules')
 BUDDY_EXAMPLES = ('buddy_action', 'buddy_action_info')
 BLINK_EXAMPLES = ('blink_workflow_execute', 'blink_execution_info')
 EXECUTE_MODULE = 'opsflow.pipelines.blink_workflow_execute'
@@ -57,41 +53,16 @@ EXTRA_VARS = {'registry_password': 'Reg-Pass-first-5d1e', 'new_registry_password
               'hook_token': 'hook-token-77aa'}
 
 
-def examples(module):
-    """The parsed EXAMPLES of plugins/modules/<module>.py, read from the source without importing it."""
-    with open(os.path.join(MODULES, module + '.py')) as source:
-        tree = ast.parse(source.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'EXAMPLES' for target in node.targets):
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module)
-
-
 def localise(node, url, motd):
     """A copy of ``node`` pointed at the emulator (see the module docstring)."""
-    if isinstance(node, list):
-        return [localise(item, url, motd) for item in node]
-    if not isinstance(node, dict):
-        return node
-    fixed = {}
-    for key, value in node.items():
-        if key == 'workspace':
-            value = WS
-        elif key == 'project_name':
-            value = PROJECT
-        elif key == 'pipeline_id':
-            value = PIPELINE
-        elif key == 'api_url':
-            value = url
-        elif key == 'workspace_id':
-            value = BLINK_WS
-        elif key == 'workflow_id':
-            assert value in WORKFLOWS, 'an example runs workflow %r: map it to an emulator workflow' % value
-            value = WORKFLOWS[value]
-        elif key == 'path' and value == MOTD:
-            value = motd
-        fixed[key] = localise(value, url, motd)
-    return fixed
+    return localise_keys(node, {'workspace': WS, 'project_name': PROJECT, 'pipeline_id': PIPELINE, 'api_url': url,
+                                'workspace_id': BLINK_WS, 'workflow_id': workflow,
+                                'path': lambda value: motd if value == MOTD else value})
+
+
+def workflow(value):
+    assert value in WORKFLOWS, 'an example runs workflow %r: map it to an emulator workflow' % value
+    return WORKFLOWS[value]
 
 
 def as_play(name, tasks):

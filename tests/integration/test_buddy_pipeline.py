@@ -10,13 +10,12 @@ Effects are read from the emulator's own state and request log, never from the m
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import ast
 import json
-import os
 
 import yaml
 
 from buddy_helpers import PROJECT, WS, Log, assert_absent_from, merged, play
+from module_examples import examples, localise
 
 PIPELINE_MODULE = 'opsflow.pipelines.buddy_pipeline'
 INFO_MODULE = 'opsflow.pipelines.buddy_pipeline_info'
@@ -264,40 +263,16 @@ def test_pipeline_name_on_every_module_that_takes_a_pipeline(emulator, run_playb
     assert log.entries() == [], log.summary()
 
 
-def _module_examples(module):
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        'plugins', 'modules', module + '.py')
-    with open(path) as source:
-        tree = ast.parse(source.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'EXAMPLES' for target in node.targets):
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module)
-
-
 def _localise(node, dest):
-    if isinstance(node, list):
-        return [_localise(item, dest) for item in node]
-    if not isinstance(node, dict):
-        return node
-    fixed = {}
-    for key, value in node.items():
-        if key == 'workspace':
-            value = WS
-        elif key == 'project_name':
-            value = PROJECT
-        elif key == 'dest':
-            value = dest
-        fixed[key] = _localise(value, dest)
-    return fixed
+    return localise(node, {'workspace': WS, 'project_name': PROJECT, 'dest': dest})
 
 
 def test_module_examples_run(emulator, run_playbook, tmp_path):
     """The EXAMPLES of buddy_pipeline and buddy_pipeline_info, in one playbook: create, read back and export,
     rename by id, delete."""
     dest = str(tmp_path / 'deploy-pipeline.yml')
-    pipeline_examples = _localise(_module_examples('buddy_pipeline'), dest)
-    info_examples = _localise(_module_examples('buddy_pipeline_info'), dest)
+    pipeline_examples = _localise(examples('buddy_pipeline'), dest)
+    info_examples = _localise(examples('buddy_pipeline_info'), dest)
     tasks = pipeline_examples[:2] + info_examples + pipeline_examples[2:]
     log = Log(emulator)
     done = run_playbook(play(*tasks), extra_vars={'buddy_token': 'emulator-buddy-token'})

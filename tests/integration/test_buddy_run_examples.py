@@ -18,7 +18,7 @@ import copy
 import yaml
 
 from buddy_helpers import Log
-from test_buddy_action_examples import examples
+from module_examples import examples, localise as localise_keys
 
 PIPELINES = {42: 1, 7: 2, 43: 3}
 BUILD_PIPELINE = [
@@ -35,29 +35,15 @@ DEPLOY_PIPELINE = [{'name': 'Approve the deploy', 'type': 'WAIT_FOR_APPLY', 'com
 
 
 def localise(node, runs):
-    if isinstance(node, list):
-        return [localise(item, runs) for item in node]
-    if not isinstance(node, dict):
-        return node
-    fixed = {}
-    for key, value in node.items():
-        if key == 'workspace':
-            value = 'acme'
-        elif key == 'project_name':
-            value = 'website'
-        elif key == 'pipeline_id':
-            value = PIPELINES[value]
-        elif key == 'execution_id':
-            value = runs[value]
-        elif key in ('wait_timeout', 'poll_interval'):
-            pass
-        else:
-            value = localise(value, runs)
-        fixed[key] = value
-    if any(key.startswith('opsflow.pipelines.buddy_pipeline_') for key in fixed):
-        module = [key for key in fixed if key.startswith('opsflow.pipelines.buddy_pipeline_')][0]
-        fixed[module] = dict(fixed[module], poll_interval=0.2)
-    return fixed
+    return localise_keys(node, {'workspace': 'acme', 'project_name': 'website', 'pipeline_id': PIPELINES.__getitem__,
+                                'execution_id': runs.__getitem__}, fix=fast_polls)
+
+
+def fast_polls(task):
+    """The run modules' tasks poll every 0.2 s (the examples' own intervals are for real runs)."""
+    for module in [key for key in task if key.startswith('opsflow.pipelines.buddy_pipeline_')][:1]:
+        task[module] = dict(task[module], poll_interval=0.2)
+    return task
 
 
 def play(tasks, **play_vars):

@@ -12,43 +12,18 @@ snapshot, stop, recreate with another OS, remove, drop the snapshot. Effects are
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import ast
 import json
-import os
 
 import yaml
 
 from buddy_helpers import Log, assert_absent_from
+from module_examples import examples, localise as localise_keys
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = os.path.join(REPO_ROOT, 'plugins', 'modules')
 SECRET = 'Vault-Api-Key-61d0'
 
 
-def examples(module):
-    with open(os.path.join(MODULES, module + '.py')) as source:
-        tree = ast.parse(source.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'EXAMPLES' for target in node.targets):
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module)
-
-
 def localise(node):
-    if isinstance(node, list):
-        return [localise(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    fixed = {}
-    for key, value in node.items():
-        if key == 'workspace':
-            value = 'acme'
-        elif key == 'project_name':
-            value = 'website'
-        elif key == 'poll_interval':
-            value = 0.2
-        fixed[key] = localise(value)
-    return fixed
+    return localise_keys(node, {'workspace': 'acme', 'project_name': 'website', 'poll_interval': 0.2})
 
 
 def test_the_examples_run_and_leave_what_they_describe(emulator, run_playbook):

@@ -12,48 +12,26 @@ name is seeded first. The effects are read from the emulator's state.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import ast
 import json
-import os
 
 import yaml
 
 from buddy_helpers import PROJECT, WS, Log, assert_absent_from
+from module_examples import examples, localise as localise_keys
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = os.path.join(REPO_ROOT, 'plugins', 'modules')
 PIPELINE = 1
 ACTION = 456
 SECRETS = {'database_password': 'Db-Pass-first-7a1c', 'new_database_password': 'Db-Pass-rotated-2f9e',
            'deploy_private_key': '-----BEGIN OPENSSH PRIVATE KEY----- example-3e8d'}
 
 
-def examples(module):
-    with open(os.path.join(MODULES, module + '.py')) as source:
-        tree = ast.parse(source.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'EXAMPLES' for target in node.targets):
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module)
-
-
 def localise(node):
-    if isinstance(node, list):
-        return [localise(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    fixed = {}
-    for key, value in node.items():
-        if key == 'workspace':
-            value = WS
-        elif key == 'project_name':
-            value = PROJECT
-        elif key == 'pipeline_id':
-            value = PIPELINE
-        elif key == 'action_id':
-            assert value == ACTION, 'an example names action %r: seed it' % value
-        fixed[key] = localise(value)
-    return fixed
+    return localise_keys(node, {'workspace': WS, 'project_name': PROJECT, 'pipeline_id': PIPELINE, 'action_id': seeded})
+
+
+def seeded(action_id):
+    assert action_id == ACTION, 'an example names action %r: seed it' % action_id
+    return action_id
 
 
 def stored(emulator):
