@@ -397,6 +397,7 @@ options:
             type has, a modelled type's options) nor what the server sets (C(id), C(url) ...); the task fails naming
             the keys.
         type: dict
+      # BEGIN generated from the action-type registry: run tests/unit/plugins/modules/test_buddy_action_docs.py
       trigger_time:
         description:
           - When the action runs. The server's default is V(ON_EVERY_EXECUTION).
@@ -419,8 +420,8 @@ options:
           trigger_condition:
             description:
               - The kind of condition, for example V(ON_CHANGE), V(ON_CHANGE_AT_PATH), V(VAR_IS), V(VAR_IS_NOT),
-                V(VAR_CONTAINS), V(VAR_NOT_CONTAINS), V(DATETIME), V(SUCCESS_PIPELINE), V(TRIGGERING_USER_IS) or
-                V(TRIGGERING_USER_IS_IN_GROUP).
+                V(VAR_CONTAINS), V(VAR_NOT_CONTAINS), V(DATETIME), V(SUCCESS_PIPELINE), V(TRIGGERING_USER_IS)
+                or V(TRIGGERING_USER_IS_IN_GROUP).
             type: str
             required: true
           trigger_condition_paths:
@@ -481,8 +482,8 @@ options:
       run_only_on_first_failure:
         description:
           - With V(true) the action runs only on the first failure, not on each one.
-          - Only with O(actions[].trigger_time=ON_FAILURE) (set in the task or already on the action); otherwise
-            the task fails before any change.
+          - Only with O(actions[].trigger_time=ON_FAILURE) (set in the task or already on the action);
+            otherwise the task fails before any change.
         type: bool
       variables:
         description:
@@ -498,7 +499,8 @@ options:
             required: true
           value:
             description:
-              - The variable's value. With O(actions[].variables[].encrypted=true) it is write-only, masked in output.
+              - The variable's value. With O(actions[].variables[].encrypted=true) it is write-only, masked
+                in output.
             type: str
           type:
             description:
@@ -548,7 +550,8 @@ options:
         suboptions:
           others:
             description:
-              - Access level of everyone not listed, for example V(DEFAULT), V(DENIED), V(READ_ONLY) or V(RUN_ONLY).
+              - Access level of everyone not listed, for example V(DEFAULT), V(DENIED), V(READ_ONLY) or
+                V(RUN_ONLY).
             type: str
           users:
             description:
@@ -667,7 +670,8 @@ options:
           - Only for types C(SANDBOX_MANAGE) and C(SANDBOX_CREATE).
           - For C(SANDBOX_MANAGE), the name of the snapshot to make with O(actions[].operation=CREATE_SNAPSHOT);
             may use Buddy variables such as C($BUDDY_RUN_ID).
-          - For C(SANDBOX_CREATE), the snapshot to create the sandbox from (required with V(SNAPSHOT) as O(actions[].from)).
+          - For C(SANDBOX_CREATE), the snapshot to create the sandbox from (required with V(SNAPSHOT)
+            as O(actions[].from)).
         type: str
       from:
         description:
@@ -691,7 +695,8 @@ options:
             type: str
           identifier:
             description:
-              - 'The sandbox''s identifier: letters, digits, C(_) and C(-), not starting or ending with C(-).'
+              - 'The sandbox''s identifier: letters, digits, C(_) and C(-), not starting or ending with
+                C(-).'
             type: str
           os:
             description:
@@ -739,8 +744,8 @@ options:
                 required: true
               value:
                 description:
-                  - The variable's value. With O(actions[].variables[].encrypted=true) it is write-only, masked
-                    in output.
+                  - The variable's value. With O(actions[].variables[].encrypted=true) it is write-only,
+                    masked in output.
                 type: str
               type:
                 description:
@@ -804,8 +809,8 @@ options:
       update_if_exists:
         description:
           - Only for type C(SANDBOX_CREATE).
-          - When a sandbox with the same identifier exists in the project, reconfigure it with the new specification
-            instead of creating another one.
+          - When a sandbox with the same identifier exists in the project, reconfigure it with the new
+            specification instead of creating another one.
         type: bool
       start:
         description:
@@ -848,9 +853,9 @@ options:
       services:
         description:
           - Only for type C(RUN_DOCKER_CONTAINER).
-          - Services (databases, caches ...) attached to the container, as the API's service objects (keys such
-            as C(type), C(version), C(connection), C(login), C(password)). Compared item by item in order on the
-            keys given; C(password) keys are write-only like O(actions[].password).
+          - Services (databases, caches ...) attached to the container, as the API's service objects (keys
+            such as C(type), C(version), C(connection), C(login), C(password)). Compared item by item
+            in order on the keys given; C(password) keys are write-only like O(actions[].password).
         type: list
         elements: dict
       run_as_user:
@@ -938,14 +943,14 @@ options:
       docker_build_action_id:
         description:
           - Only for type C(RUN_DOCKER_CONTAINER).
-          - With O(actions[].image_location=ACTION), the ID of the action that builds the image; this or O(actions[].docker_build_action_name)
-            is required then.
+          - With O(actions[].image_location=ACTION), the ID of the action that builds the image; this
+            or O(actions[].docker_build_action_name) is required then.
         type: int
       docker_build_action_name:
         description:
           - Only for type C(RUN_DOCKER_CONTAINER).
-          - With O(actions[].image_location=ACTION), the name of the action that builds the image; this or O(actions[].docker_build_action_id)
-            is required then.
+          - With O(actions[].image_location=ACTION), the name of the action that builds the image; this
+            or O(actions[].docker_build_action_id) is required then.
         type: str
       export_container_path:
         description:
@@ -987,6 +992,7 @@ options:
           - Only for type C(RUN_DOCKER_CONTAINER).
           - The visual tests suite identifier.
         type: str
+      # END generated
   after_action_id:
     description:
       - The ID of an action that O(actions) does not name. The actions the task names then form one unbroken

@@ -2,15 +2,16 @@
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""buddy_action's DOCUMENTATION agrees with the action-type registry, and the tool that makes it agree.
+"""buddy_action's and buddy_pipeline's DOCUMENTATION agree with the action-type registry; the tool that makes them.
 
 ansible-doc and validate-modules read DOCUMENTATION as a literal string, so the per-type part of
-it (the common fields, every type option, one description line per type) is written into the
-module between ``# BEGIN generated`` / ``# END generated`` markers. After changing the registry, run
+it (the common fields, every type option, one description line per type) is written into
+buddy_action between ``# BEGIN generated`` / ``# END generated`` markers, and the same options,
+as the suboptions of one item of ``actions``, into buddy_pipeline. After changing the registry, run
 
     .work/venv/bin/python tests/unit/plugins/modules/test_buddy_action_docs.py
 
-to rewrite those blocks; the tests below fail until the module says what the registry says
+to rewrite those blocks; the tests below fail until the modules say what the registry says
 (descriptions included), and fail on a hand edit of a generated block.
 """
 
@@ -33,8 +34,10 @@ if __name__ == "__main__":  # pragma: no cover - run as the rewrite tool, outsid
 from ansible_collections.opsflow.pipelines.plugins.module_utils import _action_types as registry  # noqa: E402
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_action import CONTROL_OPTIONS  # noqa: E402
 
-MODULE_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))))), "plugins", "modules", "buddy_action.py")
+MODULES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))))), "plugins", "modules")
+MODULE_PATH = os.path.join(MODULES, "buddy_action.py")
+PIPELINE_PATH = os.path.join(MODULES, "buddy_pipeline.py")
 BEGIN = "# BEGIN generated from the action-type registry"
 END = "# END generated"
 MARKED = re.compile(r"^( *)%s[^\n]*\n(.*?)^ *%s[^\n]*\n" % (re.escape(BEGIN), re.escape(END)), re.M | re.S)
@@ -54,13 +57,30 @@ def _dump(data, indent):
 
 
 def generated_blocks():
-    """The two generated blocks, in file order: the description lines, then the options."""
+    """buddy_action's two generated blocks, in file order: the description lines, then the options."""
     return [registry.description_lines(), registry.documentation()]
 
 
-def rewrite(text):
-    """``text`` (buddy_action.py) with its generated blocks written from the registry."""
-    blocks = iter(generated_blocks())
+def within_item(node, names):
+    """``node`` with each O(...) reference to one of ``names`` pointed inside the item: O(actions[].name...)."""
+    if isinstance(node, dict):
+        return dict((key, within_item(value, names)) for key, value in node.items())
+    if isinstance(node, list):
+        return [within_item(item, names) for item in node]
+    if isinstance(node, str):
+        return re.sub(r"O\((%s)\b" % "|".join(re.escape(name) for name in names), r"O(actions[].\1", node)
+    return node
+
+
+def pipeline_actions_documentation():
+    """The registry's options as buddy_pipeline's ``actions`` suboptions (those after name, type and fields)."""
+    documentation = registry.documentation()
+    return within_item(documentation, sorted(documentation, key=len, reverse=True))
+
+
+def rewrite(text, blocks=None, expected=2, name="buddy_action.py"):
+    """``text`` (buddy_action.py, or another module's with ``blocks``) with its generated blocks rewritten."""
+    blocks = iter(generated_blocks() if blocks is None else blocks)
 
     def replace(match):
         indent = match.group(1)
@@ -68,8 +88,13 @@ def rewrite(text):
             indent, BEGIN, "tests/unit/plugins/modules/test_buddy_action_docs.py", _dump(next(blocks), len(indent)),
             indent, END)
     result, count = MARKED.subn(replace, text)
-    assert count == 2, "buddy_action.py must hold exactly two generated blocks, found %d" % count
+    assert count == expected, "%s must hold exactly %d generated block(s), found %d" % (name, expected, count)
     return result
+
+
+def rewrite_pipeline(text):
+    """``text`` (buddy_pipeline.py) with the ``actions`` suboptions written from the registry."""
+    return rewrite(text, [pipeline_actions_documentation()], expected=1, name="buddy_pipeline.py")
 
 
 def documentation_problems(doc):
@@ -92,8 +117,8 @@ def documentation_problems(doc):
     return problems
 
 
-def _module_source():
-    with open(MODULE_PATH) as handle:
+def _module_source(path=MODULE_PATH):
+    with open(path) as handle:
         return handle.read()
 
 
@@ -109,6 +134,23 @@ def test_documentation_agrees_with_the_registry():
 def test_generated_blocks_are_up_to_date():
     source = _module_source()
     assert rewrite(source) == source, "run tests/unit/plugins/modules/test_buddy_action_docs.py to rewrite them"
+
+
+def test_buddy_pipeline_actions_document_what_the_registry_says():
+    from ansible_collections.opsflow.pipelines.plugins.modules import buddy_pipeline
+    suboptions = yaml.safe_load(buddy_pipeline.DOCUMENTATION)["options"]["actions"]["suboptions"]
+    expected = pipeline_actions_documentation()
+    assert list(suboptions) == ["name", "type", "fields"] + list(expected)
+    for name, entry in expected.items():
+        assert suboptions[name] == entry, name
+    # A reference to a module-level option stays one; references to the item's options point inside it.
+    assert "see O(update_password)" in suboptions["password"]["description"][1]
+    assert "O(actions[].variables[].encrypted=true)" in suboptions["variables"]["description"][1]
+
+
+def test_buddy_pipeline_generated_block_is_up_to_date():
+    source = _module_source(PIPELINE_PATH)
+    assert rewrite_pipeline(source) == source, "run tests/unit/plugins/modules/test_buddy_action_docs.py to rewrite it"
 
 
 @pytest.mark.parametrize("change", [
@@ -144,11 +186,12 @@ def test_every_type_option_says_which_types_it_belongs_to():
 
 
 if __name__ == "__main__":  # pragma: no cover
-    _old = _module_source()
-    _new = rewrite(_old)
-    if _new != _old:
-        with open(MODULE_PATH, "w") as _handle:
-            _handle.write(_new)
-        print("rewrote the generated blocks of %s" % MODULE_PATH)
-    else:
-        print("%s is up to date" % MODULE_PATH)
+    for _path, _rewrite in ((MODULE_PATH, rewrite), (PIPELINE_PATH, rewrite_pipeline)):
+        _old = _module_source(_path)
+        _new = _rewrite(_old)
+        if _new != _old:
+            with open(_path, "w") as _handle:
+                _handle.write(_new)
+            print("rewrote the generated blocks of %s" % _path)
+        else:
+            print("%s is up to date" % _path)
