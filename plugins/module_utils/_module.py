@@ -60,7 +60,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import userinfo_values
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import scrub, userinfo_values
 
 SecretFinder = Callable[[Dict[str, Any]], Iterable[str]]
 RunFunction = Callable[[Any, Any], Dict[str, Any]]
@@ -126,6 +126,10 @@ class OpsflowModule(AnsibleModule):
     ``encrypted: true``; ``secret_finder`` names such values, and they join
     ``no_log_values`` before the invocation is logged, so they reach neither
     the target's syslog nor any output.
+
+    Ansible does not scrub warnings, and a warning may quote a server answer
+    (an action's name holding an encrypted value, a URL with userinfo), so
+    ``warn`` masks ``no_log_values`` and URL userinfo for every module.
     """
 
     def __init__(self, *args: Any, secret_finder: Optional[SecretFinder] = None, **kwargs: Any) -> None:
@@ -139,6 +143,9 @@ class OpsflowModule(AnsibleModule):
                                                     if isinstance(value, str))))
         if self._secret_finder is not None:
             self.no_log_values.update(self._secret_finder(self.params))
+
+    def warn(self, warning: Any) -> None:
+        super().warn(scrub(warning, self.no_log_values))
 
     def _log_invocation(self) -> None:
         # Called from AnsibleModule.__init__, before the constructor above returns.

@@ -235,17 +235,13 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BU
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution import EXECUTION_SPEC, operate_run
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
-from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import scrub
 
 SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, EXECUTION_SPEC)
 
 
 def run(module, client):
-    # Warnings are not scrubbed by Ansible: an action's name may hold an encrypted value.
-    def warn(text):
-        module.warn(scrub(text, module.no_log_values))
-
-    return operate_run(client, module.params, module.check_mode, warn)
+    # module.warn masks secrets (OpsflowModule): an action's name may hold an encrypted value.
+    return operate_run(client, module.params, module.check_mode, module.warn)
 
 
 def main():

@@ -364,17 +364,14 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BU
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution import RUN_SPEC, start_run
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
-from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import scrub, secret_values
+from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import secret_values
 
 SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, RUN_SPEC)
 
 
 def run(module, client):
-    # Warnings are not scrubbed by Ansible: an action's name may hold an encrypted value.
-    def warn(text):
-        module.warn(scrub(text, module.no_log_values))
-
-    return start_run(client, module.params, module.check_mode, warn)
+    # module.warn masks secrets (OpsflowModule): an action's name may hold an encrypted value.
+    return start_run(client, module.params, module.check_mode, module.warn)
 
 
 def main():

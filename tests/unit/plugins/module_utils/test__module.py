@@ -98,6 +98,18 @@ def test_found_secrets_are_hidden_everywhere(capsys):
     assert SECRET not in out and result["changed"] is False
 
 
+def test_warnings_are_scrubbed_for_every_module(capsys):
+    def run(module, client):
+        module.warn("action %s failed; see https://user:pw-in-url@buddy.example/x" % SECRET)
+        return {"changed": False}
+
+    result, out = main_with({"name": "x"}, run, capsys, secret_finder=lambda params: [SECRET])
+    assert SECRET not in out and "pw-in-url" not in out
+    # ansible-core 2.19 reports a warning as {"event": {"msg": ...}}, earlier versions as the text.
+    warnings = [item["event"]["msg"] if isinstance(item, dict) else item for item in result["warnings"]]
+    assert warnings == ["action ******** failed; see https://********@buddy.example/x"]
+
+
 def test_missing_requests_fails_with_the_install_hint(capsys, monkeypatch):
     monkeypatch.setattr(_module, "HAS_REQUESTS", False)
     monkeypatch.setattr(_module, "REQUESTS_IMPORT_ERROR", "Traceback: no requests")
