@@ -89,6 +89,15 @@ labels = {
     'check_mode_dry': ('playbook_guide/playbooks_checkmode.html', 'Validating tasks: check mode and diff mode'),
 }
 lines = ['%s std:label -1 %s %s' % (name, uri, title) for name, (uri, title) in sorted(labels.items())]
+# ansible-core's own configuration variables (for example ANSIBLE_CACHE_PLUGIN_CONNECTION, which the
+# inventory's cache options share): antsibull-docs leaves them out of the collection's environment
+# variables page and links them to the Ansible configuration page instead.
+import yaml
+with open(os.path.join(os.path.dirname(ansible.__file__), 'config', 'base.yml'), encoding='utf-8') as handle:
+    settings = yaml.safe_load(handle)
+core_env = sorted({entry['name'] for setting in settings.values() if isinstance(setting, dict)
+                   for entry in (setting.get('env') or [])})
+lines += ['%s std:envvar -1 reference_appendices/config.html#envvar-%s -' % (name, name) for name in core_env]
 # Every ansible.builtin plugin, as antsibull-docs names its page.
 base = os.path.dirname(ansible.__file__)
 plugins = set()
