@@ -23,9 +23,10 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._module import A
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
 
 DEFAULT_API_URL = "https://api.buddy.works"
-# Buddy's lists hand out 20 items a page by default; asking for more could look like the last
-# page to a server that caps page sizes at its default, so ask for exactly that.
-PER_PAGE = 20
+# The page size Buddy lists (actions, pipelines) are read with: what the official Go SDK asks for
+# (GetList / GetListAll, per_page 30). No source states a larger page the server honours, and a
+# capped page never ends a list on its own (Transport.paginate reads on until the list shows its end).
+PER_PAGE = 30
 
 BUDDY_CONNECTION_OPTIONS = (
     ConnectionOption("api_url", "str", DEFAULT_API_URL, env=("BUDDY_API_URL", "BUDDY_BASE_URL")),

@@ -41,7 +41,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._action_common i
     check_common_values,
     check_first_failure,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLister, PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import (
     compared_view,
     differing_keys,
@@ -630,18 +630,21 @@ def _ensure_found(client: ActionsClient, location: PipelineLocation, request: Ac
 
 
 def ensure_action(client: ActionsClient, params: Mapping[str, Any], check_mode: bool = False,
-                  want_diff: bool = False) -> Dict[str, Any]:
-    """buddy_action's whole logic: validate, look up, compare, write (unless check mode), report."""
-    location = PipelineLocation.from_params(params)
+                  want_diff: bool = False, pipelines: PipelineLister = None) -> Dict[str, Any]:
+    """buddy_action's whole logic: validate, look up, compare, write (unless check mode), report.
+
+    ``pipelines`` (the task's pipelines client) resolves ``pipeline_name`` over the task's own connection.
+    """
+    location = PipelineLocation.from_params(params, pipelines=pipelines)
     request = ActionRequest(params)
     if request.state == "absent":
         return ensure_absent(client, location, request, check_mode, want_diff)
     return ensure_present(client, location, request, check_mode, want_diff)
 
 
-def action_info(client: ActionsClient, params: Mapping[str, Any]) -> Dict[str, Any]:
+def action_info(client: ActionsClient, params: Mapping[str, Any], pipelines: PipelineLister = None) -> Dict[str, Any]:
     """buddy_action_info's logic: the matching whole actions, in pipeline order, secrets masked."""
-    location = PipelineLocation.from_params(params)
+    location = PipelineLocation.from_params(params, pipelines=pipelines)
     if params.get("action_id") is not None:
         action = client.get_action(location, params["action_id"])
         found = [action] if action is not None else []

@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     NotFoundError,
@@ -25,9 +25,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Response, Transport
 
-# The page size the official Go SDK asks for (GetList, per_page 30). No source states a larger page the
-# server honours; pages are read until the server shows the list ended (see Transport.paginate).
-ACTIONS_PER_PAGE = 30
+ACTIONS_PER_PAGE = PER_PAGE  # see _buddy.PER_PAGE
 
 
 def action_body(response: Response) -> Optional[Dict[str, Any]]:

@@ -11,13 +11,11 @@ __metaclass__ = type
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, OpsflowError, TransportError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
 
-# The Go SDK (buddy/pipeline.go, GetListAll) asks for 30 pipelines a page: the largest page the API is
-# known to serve. The list has no totals; Transport.paginate decides where it ends.
-PIPELINES_PER_PAGE = 30
+PIPELINES_PER_PAGE = PER_PAGE  # see _buddy.PER_PAGE
 
 
 class BuddyPipelinesClient:

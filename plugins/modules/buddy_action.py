@@ -989,7 +989,8 @@ SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ACTION_SPEC)
 
 
 def run(module, client):
-    return ensure_action(client.actions, module.params, check_mode=module.check_mode, want_diff=module._diff)
+    return ensure_action(client.actions, module.params, check_mode=module.check_mode, want_diff=module._diff,
+                         pipelines=client.pipelines)
 
 
 def main():

@@ -125,7 +125,7 @@ SPEC = BUDDY_CONNECTION_SPEC.merge(PIPELINE_SPEC, ArgumentSpec(INFO_OPTIONS, mut
 
 
 def run(module, client):
-    return action_info(client.actions, module.params)
+    return action_info(client.actions, module.params, pipelines=client.pipelines)
 
 
 def main():

@@ -1104,3 +1104,20 @@ def test_ensure_action_gives_no_diff_unless_asked_and_recreate_defaults_to_false
     result = model.ensure_action(FakeBuddy([existing()]), params(name="Build"))
     assert "diff" not in result
     assert model.ACTION_SPEC.argument_spec["recreate"]["default"] is False
+
+
+
+@pytest.mark.parametrize("call", ["ensure_action", "action_info"])
+def test_pipeline_name_is_resolved_through_the_tasks_pipelines_client(monkeypatch, call):
+    # The task's own pipelines client resolves the name; no second transport is built from the connection options.
+    import ansible_collections.opsflow.pipelines.plugins.module_utils._buddy as buddy
+
+    monkeypatch.setattr(buddy, "_lister_from_params", Mock(side_effect=AssertionError("second transport built")))
+    pipelines = Mock()
+    pipelines.list_pipelines.return_value = [{"id": 7, "name": "Deploy"}, {"id": 8, "name": "Other"}]
+    client = Mock(spec=BuddyActionsClient)
+    client.get_action.return_value = existing(disabled=True)
+    task = params(pipeline_id=None, pipeline_name="Deploy", action_id=10, name="Build", disabled=True)
+    getattr(model, call)(client, task, pipelines=pipelines)
+    location = client.get_action.call_args[0][0]
+    assert location.pipeline_id == 7 and pipelines.list_pipelines.call_count == 1

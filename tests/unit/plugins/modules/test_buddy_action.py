@@ -36,7 +36,7 @@ def run_module(module, client, capsys, **args):
 
     The parsed JSON result and the raw output.
     """
-    return run_main(module, module.BuddyClient, buddy_client(actions=client), capsys, dict(BASE, **args))
+    return run_main(module, module.BuddyClient, buddy_client(actions=client, pipelines=None), capsys, dict(BASE, **args))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ ACTIONS = [
 
 def run_module(module, client, capsys, **args):
     """main() with BASE and ``args``, ``client`` (the actions fake) standing in for BuddyClient's actions."""
-    return run_main(module, module.BuddyClient, buddy_client(actions=client), capsys, dict(BASE, **args))
+    return run_main(module, module.BuddyClient, buddy_client(actions=client, pipelines=None), capsys, dict(BASE, **args))
 
 
 def test_documentation_matches_the_argument_spec():
