@@ -44,6 +44,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     OpsflowError,
     PermissionDeniedError,
     TransportError,
+    ValidationError,
     api_error_for,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import (
@@ -54,6 +55,7 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._http import (
     server_message,
     unseen_items,
 )
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import MASK
 from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import (
     NOT_READ,
@@ -741,3 +743,54 @@ def sync_output_result(client: BlinkExecutionsClient, run: BlinkRun, answer: Exe
     state = state_of(execution)
     return execution_result(execution_id, execution, answer.body,
                             state=state if is_terminal(state) else "Completed", steps=steps)
+
+
+CALLBACK_OPTIONS = dict(
+    url=dict(type="str", required=True),
+    method=dict(type="str"),
+    headers=dict(type="dict", no_log=True),
+    body=dict(type="dict"),
+    cookies=dict(type="dict", no_log=True),
+    disable_ssl=dict(type="bool"),
+    exclude_default_metadata=dict(type="bool"),
+)
+
+EXECUTE_OPTIONS = dict(
+    workspace_id=dict(type="str", required=True),
+    workflow_id=dict(type="str", required=True),
+    input_values=dict(type="dict"),
+    event=dict(type="dict"),
+    runner=dict(type="str"),
+    trigger_type=dict(type="str"),
+    past_exec_ref=dict(type="str"),
+    callback=dict(type="dict", options=CALLBACK_OPTIONS),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="float", default=5.0),
+    cancel_on_timeout=dict(type="bool", default=False),
+    wait_for_paused=dict(type="bool", default=False),
+    dedupe_window=dict(type="int", default=0),
+)
+EXECUTE_SPEC = ArgumentSpec(EXECUTE_OPTIONS)
+
+
+def execute_workflow(client: BlinkExecutionsClient, params: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
+    """blink_workflow_execute: start a workflow (or reuse a recent run with dedupe_window) and wait for it."""
+    blink_run = BlinkRun.from_params(params)
+    if params["dedupe_window"] < 0:
+        raise ValidationError("dedupe_window must be 0 (off) or more seconds, got %s" % params["dedupe_window"])
+    payload = execute_payload(params)
+    existing = None
+    if params["dedupe_window"]:
+        existing = client.find_reusable_execution(blink_run.workspace_id, blink_run.workflow_id,
+                                                  params["input_values"], params["dedupe_window"])
+    if existing is not None:
+        return dict(reuse_execution(client, blink_run, existing, params["wait"] and not check_mode),
+                    changed=False, reused=True)
+    if check_mode:
+        result = execution_result(None, None)
+    elif not params["wait"]:
+        result = execution_result(client.start(blink_run.workspace_id, blink_run.workflow_id, payload), None)
+    else:
+        result = run_and_wait(client, blink_run, payload)
+    return dict(result, changed=True, reused=False)

@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import mask_sandbox, normalize_sandbox
 from ansible_collections.opsflow.pipelines.plugins.module_utils._compare import is_subset, merge_into, prune_none
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError, ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import (
     scrub,
     secret_values,
@@ -65,6 +66,58 @@ class SandboxFailed(OpsflowError):
 
 
 # --- input ------------------------------------------------------------------------------------------------
+
+
+# buddy_sandbox's options (its DOCUMENTATION is checked against them by a unit test).
+ENDPOINT_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    endpoint=dict(type="str", required=True),
+    type=dict(type="str", choices=["HTTP", "TLS", "TCP", "SSH"], default="HTTP"),
+    region=dict(type="str", choices=["EU", "US", "AS"]),
+    whitelist=dict(type="list", elements="str"),
+    timeout=dict(type="int"),
+    http=dict(type="dict"),
+    tls=dict(type="dict"),
+)
+VARIABLE_OPTIONS = dict(
+    key=dict(type="str", required=True, no_log=False),
+    value=dict(type="str", no_log=False),
+    encrypted=dict(type="bool"),
+    settable=dict(type="bool"),
+    description=dict(type="str"),
+    type=dict(type="str"),
+)
+OPTIONS = dict(
+    project_name=dict(type="str"),
+    identifier=dict(type="str"),
+    sandbox_id=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "started", "stopped", "restarted", "absent"]),
+    snapshot_id=dict(type="str"),
+    snapshot_name=dict(type="str"),
+    source_sandbox=dict(type="str"),
+    name=dict(type="str"),
+    os=dict(type="str"),
+    resources=dict(type="str"),
+    first_boot_commands=dict(type="str"),
+    app_dir=dict(type="str"),
+    apps=dict(type="list", elements="str"),
+    tags=dict(type="list", elements="str"),
+    endpoints=dict(type="list", elements="dict", options=ENDPOINT_OPTIONS),
+    variables=dict(type="list", elements="dict", options=VARIABLE_OPTIONS),
+    timeout=dict(type="int"),
+    permissions=dict(type="dict"),
+    recreate=dict(type="bool", default=False),
+    wait_for=dict(type="list", elements="str", choices=["running", "configured", "apps"]),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="float", default=3),
+)
+# "from" is a Python keyword, so it joins the table by name.
+OPTIONS.update({"from": dict(type="str", default="scratch", choices=["scratch", "snapshot", "sandbox"])})
+SANDBOX_SPEC = ArgumentSpec(
+    OPTIONS,
+    required_one_of=[("identifier", "sandbox_id")],
+    mutually_exclusive=[("snapshot_id", "snapshot_name")],
+)
 
 
 def sandbox_secrets(params: Mapping[str, Any]) -> Set[str]:

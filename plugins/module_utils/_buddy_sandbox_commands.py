@@ -43,7 +43,14 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ValidationError,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Response, Transport
-from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import NOT_READ, Deadline, timeout_message, wait_until
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
+from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import (
+    NOT_READ,
+    Deadline,
+    check_wait_options,
+    timeout_message,
+    wait_until,
+)
 
 RUNTIMES = ("BASH", "JAVASCRIPT", "TYPESCRIPT", "PYTHON")
 ENDED_STATUSES = ("SUCCESSFUL", "FAILED", "TERMINATED")
@@ -339,3 +346,62 @@ def require_running(sandbox: Dict[str, Any]) -> None:
 def not_ended_message(identifier: str, result: CommandResult, wait_timeout: float) -> str:
     return timeout_message("command %s in sandbox %s" % (result.command_id, identifier), wait_timeout,
                            result.status, "it is still running in the sandbox")
+
+
+COMMAND_SPEC = ArgumentSpec(dict(
+    project_name=dict(type="str", required=True),
+    sandbox=dict(type="str", required=True),
+    command=dict(type="str", required=True),
+    runtime=dict(type="str", choices=list(RUNTIMES), default="BASH"),
+    creates=dict(type="str"),
+    removes=dict(type="str"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="float", default=600),
+    poll_interval=dict(type="float", default=2),
+))
+
+
+def skip_reason(client: Any, workspace: str, sandbox_id: str, params: Dict[str, Any]) -> Optional[str]:
+    """Why creates / removes keep the command from running, or None."""
+    if params["creates"] and client.commands.stat(workspace, sandbox_id, params["creates"]) is not None:
+        return "%s exists" % params["creates"]
+    if params["removes"] and client.commands.stat(workspace, sandbox_id, params["removes"]) is None:
+        return "%s does not exist" % params["removes"]
+    return None
+
+
+def run_command(client: Any, params: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
+    """buddy_sandbox_command: run one command in a running sandbox unless creates/removes say it is done."""
+    check_wait_options(params)
+    if not params["command"].strip():
+        raise ValidationError("command is empty")
+    for key in ("creates", "removes"):
+        if params[key] is not None:
+            content_path(params[key])  # absolute, no '..': fails before any request
+    workspace = params["workspace"]
+    sandbox = find_sandbox(client.sandboxes, workspace, params["project_name"], params["sandbox"])
+    require_running(sandbox)
+    result: Dict[str, Any] = dict(changed=False, sandbox_id=sandbox["id"])
+    reason = skip_reason(client, workspace, sandbox["id"], params)
+    if reason:
+        result.update(status="SKIPPED", msg="skipped: %s" % reason)
+        return result
+    result["changed"] = True
+    if check_mode:
+        result.update(status="SKIPPED", msg="check mode: the command would run")
+        return result
+    if not params["wait"]:
+        record = client.commands.start_command(workspace, sandbox["id"], params["command"], params["runtime"])
+        result.update(command_id=record.get("id"), status=record.get("status"))
+        return result
+    outcome = client.commands.run(workspace, sandbox["id"], params["command"], params["runtime"],
+                                  wait_timeout=params["wait_timeout"], poll_interval=params["poll_interval"])
+    result.update(command_id=outcome.command_id, status=outcome.status)
+    if not outcome.ended:
+        raise SandboxError(not_ended_message(params["sandbox"], outcome, params["wait_timeout"]), **result)
+    result.update(rc=outcome.rc, stdout=outcome.stdout, stderr=outcome.stderr,
+                  stdout_lines=outcome.stdout.splitlines(), stderr_lines=outcome.stderr.splitlines())
+    if outcome.rc != 0:
+        raise SandboxError("the command ended with exit code %s in sandbox %s" % (outcome.rc, params["sandbox"]),
+                           **result)
+    return result

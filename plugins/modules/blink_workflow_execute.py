@@ -373,65 +373,17 @@ may_have_committed:
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink import BLINK_CONNECTION_SPEC, blink_secret_values
 from ansible_collections.opsflow.pipelines.plugins.module_utils._blink_executions import (
+    EXECUTE_SPEC,
     BlinkExecutionsClient,
-    BlinkRun,
-    execute_payload,
-    execution_result,
-    reuse_execution,
-    run_and_wait,
+    execute_workflow,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
 
-CALLBACK_OPTIONS = dict(
-    url=dict(type="str", required=True),
-    method=dict(type="str"),
-    headers=dict(type="dict", no_log=True),
-    body=dict(type="dict"),
-    cookies=dict(type="dict", no_log=True),
-    disable_ssl=dict(type="bool"),
-    exclude_default_metadata=dict(type="bool"),
-)
-
-OPTIONS = dict(
-    workspace_id=dict(type="str", required=True),
-    workflow_id=dict(type="str", required=True),
-    input_values=dict(type="dict"),
-    event=dict(type="dict"),
-    runner=dict(type="str"),
-    trigger_type=dict(type="str"),
-    past_exec_ref=dict(type="str"),
-    callback=dict(type="dict", options=CALLBACK_OPTIONS),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=600),
-    poll_interval=dict(type="float", default=5.0),
-    cancel_on_timeout=dict(type="bool", default=False),
-    wait_for_paused=dict(type="bool", default=False),
-    dedupe_window=dict(type="int", default=0),
-)
-SPEC = BLINK_CONNECTION_SPEC.merge(ArgumentSpec(OPTIONS))
+SPEC = BLINK_CONNECTION_SPEC.merge(EXECUTE_SPEC)
 
 
 def run(module, client):
-    params = module.params
-    blink_run = BlinkRun.from_params(params)
-    if params["dedupe_window"] < 0:
-        raise ValidationError("dedupe_window must be 0 (off) or more seconds, got %s" % params["dedupe_window"])
-    payload = execute_payload(params)
-    existing = None
-    if params["dedupe_window"]:
-        existing = client.find_reusable_execution(blink_run.workspace_id, blink_run.workflow_id,
-                                                  params["input_values"], params["dedupe_window"])
-    if existing is not None:
-        return dict(reuse_execution(client, blink_run, existing, params["wait"] and not module.check_mode),
-                    changed=False, reused=True)
-    if module.check_mode:
-        result = execution_result(None, None)
-    elif not params["wait"]:
-        result = execution_result(client.start(blink_run.workspace_id, blink_run.workflow_id, payload), None)
-    else:
-        result = run_and_wait(client, blink_run, payload)
-    return dict(result, changed=True, reused=False)
+    return execute_workflow(client, module.params, module.check_mode)
 
 
 def main():

@@ -372,58 +372,14 @@ fields:
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, WORKSPACE_SPEC
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox import ensure_sandbox, sandbox_secrets
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox import (
+    SANDBOX_SPEC,
+    ensure_sandbox,
+    sandbox_secrets,
+)
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
 
-ENDPOINT_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    endpoint=dict(type="str", required=True),
-    type=dict(type="str", choices=["HTTP", "TLS", "TCP", "SSH"], default="HTTP"),
-    region=dict(type="str", choices=["EU", "US", "AS"]),
-    whitelist=dict(type="list", elements="str"),
-    timeout=dict(type="int"),
-    http=dict(type="dict"),
-    tls=dict(type="dict"),
-)
-VARIABLE_OPTIONS = dict(
-    key=dict(type="str", required=True, no_log=False),
-    value=dict(type="str", no_log=False),
-    encrypted=dict(type="bool"),
-    settable=dict(type="bool"),
-    description=dict(type="str"),
-    type=dict(type="str"),
-)
-OPTIONS = dict(
-    project_name=dict(type="str"),
-    identifier=dict(type="str"),
-    sandbox_id=dict(type="str"),
-    state=dict(type="str", default="present", choices=["present", "started", "stopped", "restarted", "absent"]),
-    snapshot_id=dict(type="str"),
-    snapshot_name=dict(type="str"),
-    source_sandbox=dict(type="str"),
-    name=dict(type="str"),
-    os=dict(type="str"),
-    resources=dict(type="str"),
-    first_boot_commands=dict(type="str"),
-    app_dir=dict(type="str"),
-    apps=dict(type="list", elements="str"),
-    tags=dict(type="list", elements="str"),
-    endpoints=dict(type="list", elements="dict", options=ENDPOINT_OPTIONS),
-    variables=dict(type="list", elements="dict", options=VARIABLE_OPTIONS),
-    timeout=dict(type="int"),
-    permissions=dict(type="dict"),
-    recreate=dict(type="bool", default=False),
-    wait_for=dict(type="list", elements="str", choices=["running", "configured", "apps"]),
-    wait_timeout=dict(type="int", default=600),
-    poll_interval=dict(type="float", default=3),
-)
-# "from" is a Python keyword, so it joins the table by name.
-OPTIONS.update({"from": dict(type="str", default="scratch", choices=["scratch", "snapshot", "sandbox"])})
-SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, ArgumentSpec(
-    OPTIONS,
-    required_one_of=[("identifier", "sandbox_id")],
-    mutually_exclusive=[("snapshot_id", "snapshot_name")],
-))
+SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, SANDBOX_SPEC)
 
 
 def run(module, client):

@@ -193,75 +193,14 @@ sandbox_id:
 
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_SPEC, WORKSPACE_SPEC
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox_commands import (
-    RUNTIMES,
-    SandboxError,
-    content_path,
-    find_sandbox,
-    not_ended_message,
-    require_running,
-)
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ValidationError
-from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec, module_main
-from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import check_wait_options
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox_commands import COMMAND_SPEC, run_command
+from ansible_collections.opsflow.pipelines.plugins.module_utils._module import module_main
 
-SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, ArgumentSpec(dict(
-    project_name=dict(type="str", required=True),
-    sandbox=dict(type="str", required=True),
-    command=dict(type="str", required=True),
-    runtime=dict(type="str", choices=list(RUNTIMES), default="BASH"),
-    creates=dict(type="str"),
-    removes=dict(type="str"),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="float", default=600),
-    poll_interval=dict(type="float", default=2),
-)))
-
-
-def skip_reason(client, workspace, sandbox_id, params):
-    """Why creates / removes keep the command from running, or None."""
-    if params["creates"] and client.commands.stat(workspace, sandbox_id, params["creates"]) is not None:
-        return "%s exists" % params["creates"]
-    if params["removes"] and client.commands.stat(workspace, sandbox_id, params["removes"]) is None:
-        return "%s does not exist" % params["removes"]
-    return None
+SPEC = BUDDY_CONNECTION_SPEC.merge(WORKSPACE_SPEC, COMMAND_SPEC)
 
 
 def run(module, client):
-    params = module.params
-    check_wait_options(params)
-    if not params["command"].strip():
-        raise ValidationError("command is empty")
-    for key in ("creates", "removes"):
-        if params[key] is not None:
-            content_path(params[key])  # absolute, no '..': fails before any request
-    workspace = params["workspace"]
-    sandbox = find_sandbox(client.sandboxes, workspace, params["project_name"], params["sandbox"])
-    require_running(sandbox)
-    result = dict(changed=False, sandbox_id=sandbox["id"])
-    reason = skip_reason(client, workspace, sandbox["id"], params)
-    if reason:
-        result.update(status="SKIPPED", msg="skipped: %s" % reason)
-        return result
-    result["changed"] = True
-    if module.check_mode:
-        result.update(status="SKIPPED", msg="check mode: the command would run")
-        return result
-    if not params["wait"]:
-        record = client.commands.start_command(workspace, sandbox["id"], params["command"], params["runtime"])
-        result.update(command_id=record.get("id"), status=record.get("status"))
-        return result
-    outcome = client.commands.run(workspace, sandbox["id"], params["command"], params["runtime"],
-                                  wait_timeout=params["wait_timeout"], poll_interval=params["poll_interval"])
-    result.update(command_id=outcome.command_id, status=outcome.status)
-    if not outcome.ended:
-        raise SandboxError(not_ended_message(params["sandbox"], outcome, params["wait_timeout"]), **result)
-    result.update(rc=outcome.rc, stdout=outcome.stdout, stderr=outcome.stderr,
-                  stdout_lines=outcome.stdout.splitlines(), stderr_lines=outcome.stderr.splitlines())
-    if outcome.rc != 0:
-        raise SandboxError("the command ended with exit code %s in sandbox %s" % (outcome.rc, params["sandbox"]),
-                           **result)
-    return result
+    return run_command(client, module.params, module.check_mode)
 
 
 def main():

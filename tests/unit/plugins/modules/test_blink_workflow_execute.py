@@ -51,7 +51,7 @@ def test_documentation_matches_the_argument_spec_and_the_contract():
     assert doc["version_added"] == "0.1.0"
     assert "opsflow.pipelines._attributes.BLINK" in doc["extends_documentation_fragment"]
     assert "opsflow.pipelines._blink" in doc["extends_documentation_fragment"]
-    options = blink_workflow_execute.OPTIONS
+    options = blink_workflow_execute.SPEC.argument_spec
     assert options["wait"]["default"] is True and options["wait_timeout"]["default"] == 600
     assert options["poll_interval"]["default"] == 5 and options["cancel_on_timeout"]["default"] is False
     assert options["dedupe_window"]["default"] == 0
