@@ -120,3 +120,15 @@ def compare_spec(spec, docs, path=""):
         assert bool(documented.get("required")) == bool(entry.get("required")), where
         if entry.get("options") or documented.get("suboptions"):
             compare_spec(entry.get("options") or {}, documented.get("suboptions") or {}, where)
+
+
+def check_module_docs(module, *fragments):
+    """The module's documented options match its argument spec, its own DOCUMENTATION extends
+    ``fragments`` and its EXAMPLES parse; its own and its merged documentation."""
+    own = yaml.safe_load(module.DOCUMENTATION)
+    doc = module_doc(module)
+    compare_spec(module.SPEC.argument_spec, doc["options"])
+    for fragment in fragments:
+        assert fragment in own["extends_documentation_fragment"], fragment
+    assert yaml.safe_load(module.EXAMPLES)
+    return own, doc

@@ -20,21 +20,11 @@ from ansible.playbook.play_context import PlayContext
 from ansible_collections.opsflow.pipelines.plugins.connection import buddy_sandbox
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox_commands import CommandResult
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_sandbox_command import FakeSandboxes
 
 TOKEN = "connection-secret-token"
 RUNNING = {"id": "sb1", "identifier": "web", "status": "RUNNING", "os": "ubuntu:24.04", "endpoints": [],
            "setup_status": "SUCCESS"}
-
-
-class FakeSandboxes(object):
-    def __init__(self, sandbox):
-        self.sandbox = sandbox
-
-    def list_sandboxes(self, workspace, project_name):
-        return [dict(self.sandbox)] if self.sandbox else []
-
-    def get_sandbox(self, workspace, sandbox_id):
-        return dict(self.sandbox)
 
 
 class FakeCommands(object):

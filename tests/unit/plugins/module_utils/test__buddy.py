@@ -131,21 +131,19 @@ def test_pipeline_name_is_resolved_once_and_only_when_a_path_needs_it():
     assert location.pipeline_id == 9 and lister.calls == 1
 
 
-def test_pipeline_name_that_is_missing_fails_naming_what_the_project_holds():
-    lister = FakeLister([{"id": 4, "name": "Release"}, {"id": 9, "name": "Deploy"}])
-    location = _buddy.PipelineLocation("acme", "website", pipeline_name="deploy", pipelines=lister)
+@pytest.mark.parametrize("names, wanted, path, expected", [
+    # missing: the message names what the project holds
+    (["Release", "Deploy"], "deploy", "actions_path", ["no pipeline named 'deploy'", "'Release' (id 4)", "'Deploy' (id 9)"]),
+    # held twice: the message names the ids
+    (["Deploy", "Deploy"], "Deploy", "pipeline_path", ["2 pipelines named 'Deploy' (ids 4, 9)"]),
+])
+def test_pipeline_name_missing_or_held_twice_fails_naming_the_pipelines(names, wanted, path, expected):
+    lister = FakeLister([{"id": 4, "name": names[0]}, {"id": 9, "name": names[1]}])
+    location = _buddy.PipelineLocation("acme", "website", pipeline_name=wanted, pipelines=lister)
     with pytest.raises(OpsflowError) as caught:
-        location.actions_path()
-    assert "no pipeline named 'deploy'" in caught.value.message
-    assert "'Release' (id 4)" in caught.value.message and "'Deploy' (id 9)" in caught.value.message
-
-
-def test_pipeline_name_held_twice_fails_naming_the_ids():
-    lister = FakeLister([{"id": 4, "name": "Deploy"}, {"id": 9, "name": "Deploy"}])
-    location = _buddy.PipelineLocation("acme", "website", pipeline_name="Deploy", pipelines=lister)
-    with pytest.raises(OpsflowError) as caught:
-        location.pipeline_path()
-    assert "2 pipelines named 'Deploy' (ids 4, 9)" in caught.value.message
+        getattr(location, path)()
+    for text in expected:
+        assert text in caught.value.message
 
 
 def test_an_empty_project_says_so():

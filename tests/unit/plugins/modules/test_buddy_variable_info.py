@@ -11,7 +11,7 @@ import yaml
 
 from ansible_collections.opsflow.pipelines.plugins.modules import buddy_variable_info
 
-from ansible_collections.opsflow.pipelines.tests.unit.module_runner import buddy_client, compare_spec, module_doc, run_main
+from ansible_collections.opsflow.pipelines.tests.unit.module_runner import buddy_client, check_module_docs, run_main
 from ansible_collections.opsflow.pipelines.tests.unit.plugins.module_utils.test__buddy_variable import (
     CIPHER,
     ENCRYPTED,
@@ -30,11 +30,8 @@ def run_module(variables, capsys, actions=None, **args):
 
 
 def test_documentation_matches_the_argument_spec():
-    own = yaml.safe_load(buddy_variable_info.DOCUMENTATION)
-    compare_spec(buddy_variable_info.SPEC.argument_spec, module_doc(buddy_variable_info)["options"])
-    assert "opsflow.pipelines._attributes.INFO_MODULE" in own["extends_documentation_fragment"]
+    check_module_docs(buddy_variable_info, "opsflow.pipelines._attributes.INFO_MODULE")
     assert set(yaml.safe_load(buddy_variable_info.RETURN)) == {"variables"}
-    assert yaml.safe_load(buddy_variable_info.EXAMPLES)
 
 
 def test_one_list_plain_values_shown_ciphertext_masked(capsys):
