@@ -98,3 +98,17 @@ options:
       - Exactly one of O(pipeline_id) and O(pipeline_name) is required.
     type: str
 '''
+
+    # How buddy_pipeline_run and buddy_pipeline_execution wait for a run (RUN_WAIT_SPEC in
+    # plugins/module_utils/_buddy_execution.py; a unit test compares them).
+    RUN_WAIT = r'''
+options:
+  wait_timeout:
+    description: Seconds to wait for the run to end (with O(wait)).
+    type: int
+    default: 1800
+  poll_interval:
+    description: Seconds between two looks at the run while waiting. One C(GET) each.
+    type: float
+    default: 5
+'''

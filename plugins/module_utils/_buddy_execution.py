@@ -41,9 +41,8 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import (
     timeout_message,
 )
 
-# Both modules wait for a run alike; their docs share the _buddy.RUN_WAIT fragment.
+# Both modules wait for a run alike; their docs share the _buddy.RUN_WAIT fragment (a unit test compares them).
 RUN_WAIT_SPEC = ArgumentSpec(dict(
-    wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
     poll_interval=dict(type="float", default=5.0),
 ))
@@ -64,6 +63,7 @@ RUN_SPEC = ArgumentSpec(dict(
     )),
     actions_to_run=dict(type="list", elements="int"),
     approve=dict(type="raw", default=False),
+    wait=dict(type="bool", default=True),
     cancel_on_timeout=dict(type="bool", default=False),
 ), mutually_exclusive=[("branch", "tag")]).merge(RUN_WAIT_SPEC)
 
@@ -73,6 +73,7 @@ EXECUTION_SPEC = ArgumentSpec(dict(
     last=dict(type="bool", default=False),
     operation=dict(type="str", choices=list(OPERATIONS), default="wait"),
     approve=dict(type="raw"),
+    wait=dict(type="bool", default=True),
 ), mutually_exclusive=[("execution_id", "last")]).merge(RUN_WAIT_SPEC)
 
 Warn = Callable[[str], None]

@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - opsflow.pipelines._buddy
   - opsflow.pipelines._buddy.WORKSPACE
   - opsflow.pipelines._buddy.PIPELINE
+  - opsflow.pipelines._buddy.RUN_WAIT
   - opsflow.pipelines._attributes
   - opsflow.pipelines._attributes.BUDDY
 attributes:
@@ -79,14 +80,6 @@ options:
         run's status).
     type: bool
     default: true
-  wait_timeout:
-    description: Seconds to wait for the run to end.
-    type: int
-    default: 1800
-  poll_interval:
-    description: Seconds between two looks at the run while waiting. One C(GET) each.
-    type: float
-    default: 5
 notes:
   - The token needs the E(EXECUTION_INFO) scope to read runs and E(EXECUTION_RUN) (or the newer E(PIPELINE_MANAGE))
     to cancel, retry or approve them.

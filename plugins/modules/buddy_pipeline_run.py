@@ -35,6 +35,7 @@ extends_documentation_fragment:
   - opsflow.pipelines._buddy
   - opsflow.pipelines._buddy.WORKSPACE
   - opsflow.pipelines._buddy.PIPELINE
+  - opsflow.pipelines._buddy.RUN_WAIT
   - opsflow.pipelines._attributes
   - opsflow.pipelines._attributes.BUDDY
 attributes:
@@ -119,14 +120,6 @@ options:
         RV(status) at that moment.
     type: bool
     default: true
-  wait_timeout:
-    description: Seconds to wait for the run to end (with O(wait)).
-    type: int
-    default: 1800
-  poll_interval:
-    description: Seconds between two looks at the run while waiting. One C(GET) each.
-    type: float
-    default: 5
   cancel_on_timeout:
     description:
       - Cancel the run (C(PATCH .../executions/{execution_id}) with operation V(CANCEL)) when

@@ -19,6 +19,7 @@ import yaml
 import ansible_collections.opsflow.pipelines as collection
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PIPELINE_SPEC
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution import RUN_WAIT_SPEC
 
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import COLLECTION, compare_spec, module_doc
 
@@ -32,6 +33,10 @@ def test_location_sections_match_the_location_spec():
     documented = dict(yaml.safe_load(BuddyFragment.WORKSPACE)["options"],
                       **yaml.safe_load(BuddyFragment.PIPELINE)["options"])
     compare_spec(PIPELINE_SPEC.argument_spec, documented)
+
+
+def test_run_wait_section_matches_the_run_wait_spec():
+    compare_spec(RUN_WAIT_SPEC.argument_spec, yaml.safe_load(BuddyFragment.RUN_WAIT)["options"])
 
 
 def test_every_module_is_listed_here():
