@@ -15,9 +15,13 @@ hands a module all of them at once.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import OpsflowError, ValidationError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
+    OpsflowError,
+    TransportError,
+    ValidationError,
+)
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, credential, join_path, quote_segment
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._options import ConnectionOption, connection_spec
@@ -183,6 +187,36 @@ def sandboxes_path(workspace: str, sandbox_id: Optional[str] = None, *rest: str)
         segments.append(quote_segment(sandbox_id, "sandbox id"))
     segments.extend(rest)
     return join_path(*segments)
+
+
+def post_once(transport: Transport, path: str, body: Dict[str, Any], find: Optional[Callable[[], Any]],
+              what: str, missing: str, verb: str = "created",
+              query: Optional[Dict[str, Any]] = None) -> Tuple[Any, bool]:
+    """POST a creation so that it never happens twice: (the answer's JSON or what ``find`` found, found?).
+
+    A creation is not idempotent, so a POST that may have reached the server (timeout, dropped
+    connection, gateway error) is followed by ``find()``, which returns what it made or None;
+    only when nothing is found is it sent again, up to the transport's retries. Without
+    ``find`` (nothing to look for) such a failure is raised at once. ``what`` names the thing,
+    ``verb`` what the POST does to it and ``missing`` what the last look-up saw, for the messages.
+    """
+    attempt = 0
+    while True:
+        try:
+            return transport.request("POST", path, query=query, body=body, expected=(200, 201)).json, False
+        except TransportError as error:
+            if not error.may_have_committed or find is None:
+                raise
+            found = find()
+            if found is not None:
+                transport.warn("POST %s: %s; found the %s it %s (id %s), so it was not sent again"
+                               % (path, error.reason, what, verb, found.get("id")))
+                return found, True
+            if attempt >= transport.max_retries:
+                raise TransportError("POST", path, "%s; %s after %d retries" % (error.reason, missing, attempt))
+            attempt += 1
+            transport.wait_before_retry("POST", path, attempt, "%s; the %s was not %s" % (error.reason, what, verb),
+                                        None)
 
 
 def buddy_transport(params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> Transport:

@@ -11,8 +11,8 @@ __metaclass__ = type
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, OpsflowError, TransportError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation, post_once
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, OpsflowError
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
 
 PIPELINES_PER_PAGE = PER_PAGE  # see _buddy.PER_PAGE
@@ -51,33 +51,17 @@ class BuddyPipelinesClient:
         only when none is found is the POST sent again.
         """
         path = location.pipelines_path()
-        attempt = 0
-        while True:
-            try:
-                created = self.transport.request("POST", path, body=payload, expected=(200, 201)).json
-            except TransportError as error:
-                if not error.may_have_committed:
-                    raise
-                found = self._find_created(location, payload, exclude_ids)
-                if found is not None:
-                    self.transport.warn("POST %s: %s; found the pipeline it created (id %s), so it was not sent again"
-                                        % (path, error.reason, found.get("id")))
-                    return found
-                if attempt >= self.transport.max_retries:
-                    raise TransportError("POST", path, "%s; the pipeline is not in the project after %d retries"
-                                         % (error.reason, attempt))
-                attempt += 1
-                self.transport.wait_before_retry("POST", path, attempt, error.reason + "; the pipeline was not created",
-                                                 None)
-                continue
-            if not isinstance(created, dict) or created.get("id") is None:
-                found = self._find_created(location, payload, exclude_ids)
-                if found is None:
-                    raise OpsflowError("POST %s answered without the pipeline, and the project holds no pipeline "
-                                       "named %r; it may still appear: check the project before running the task "
-                                       "again" % (path, payload.get("name")), changed=True)
-                return found
+        created, found = post_once(self.transport, path, payload,
+                                   lambda: self._find_created(location, payload, exclude_ids),
+                                   "pipeline", "the pipeline is not in the project")
+        if found or isinstance(created, dict) and created.get("id") is not None:
             return created
+        looked_up = self._find_created(location, payload, exclude_ids)
+        if looked_up is None:
+            raise OpsflowError("POST %s answered without the pipeline, and the project holds no pipeline "
+                               "named %r; it may still appear: check the project before running the task "
+                               "again" % (path, payload.get("name")), changed=True)
+        return looked_up
 
     def _find_created(self, location: PipelineLocation, payload: Dict[str, Any],
                       exclude_ids: Sequence[int]) -> Optional[Dict[str, Any]]:

@@ -28,7 +28,7 @@ __metaclass__ = type
 import copy
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import sandboxes_path
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import post_once, sandboxes_path
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     AuthenticationError,
@@ -117,31 +117,19 @@ class BuddySandboxesClient:
         path = sandboxes_path(workspace)
         query = {"project_name": project_name} if project_name else None
         identifier = body.get("identifier")
-        attempt = 0
-        while True:
-            try:
-                created = self.transport.request("POST", path, query=query, body=body, expected=(200, 201)).json
-            except TransportError as error:
-                if not error.may_have_committed or not identifier:
-                    raise
-                found = self.find_sandbox(workspace, project_name, identifier)
-                if found is not None:
-                    self.transport.warn("POST %s: %s; found the sandbox it created (id %s), so it was not sent again"
-                                        % (path, error.reason, found.get("id")))
-                    return found
-                if attempt >= self.transport.max_retries:
-                    raise TransportError("POST", path, "%s; no sandbox %r after %d retries" % (error.reason, identifier, attempt))
-                attempt += 1
-                self.transport.wait_before_retry("POST", path, attempt, error.reason + "; the sandbox was not created", None)
-                continue
-            if not isinstance(created, dict) or not created.get("id"):
-                # A 2xx without the sandbox: read it back rather than report an empty success.
-                found = self.find_sandbox(workspace, project_name, identifier) if identifier else None
-                if found is None:
-                    raise ApiError("POST", path, 201, "the answer holds no sandbox and none is found by identifier;"
-                                   " it may have been created")
-                return found
-            return normalize_sandbox(created)
+        created, found = post_once(self.transport, path, body,
+                                   (lambda: self.find_sandbox(workspace, project_name, identifier)) if identifier else None,
+                                   "sandbox", "no sandbox %r" % identifier, query=query)
+        if found:
+            return created
+        if not isinstance(created, dict) or not created.get("id"):
+            # A 2xx without the sandbox: read it back rather than report an empty success.
+            looked_up = self.find_sandbox(workspace, project_name, identifier) if identifier else None
+            if looked_up is None:
+                raise ApiError("POST", path, 201, "the answer holds no sandbox and none is found by identifier;"
+                               " it may have been created")
+            return looked_up
+        return normalize_sandbox(created)
 
     def edit_sandbox(self, workspace: str, sandbox_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         path = sandboxes_path(workspace, sandbox_id)
@@ -175,13 +163,7 @@ class BuddySandboxesClient:
     # --- snapshots ----------------------------------------------------------------------------------------
     def list_snapshots(self, workspace: str, sandbox_id: str) -> List[Dict[str, Any]]:
         path = sandboxes_path(workspace, sandbox_id, "snapshots")
-        response = self.transport.request("GET", path)
-        body = response.json
-        if isinstance(body, dict) and isinstance(body.get("snapshots"), list):
-            return body["snapshots"]
-        if isinstance(body, list):
-            return body
-        raise ApiError("GET", path, response.status, "unexpected answer: no 'snapshots' list in the body")
+        return items_of(self.transport.request("GET", path).json, "snapshots", "GET", path)
 
     def get_snapshot(self, workspace: str, sandbox_id: str, snapshot_id: str) -> Optional[Dict[str, Any]]:
         try:

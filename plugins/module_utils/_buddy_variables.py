@@ -19,13 +19,9 @@ __metaclass__ = type
 
 from typing import Any, Dict, List, Mapping, Optional
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
-    ApiError,
-    NotFoundError,
-    OpsflowError,
-    TransportError,
-)
-from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, join_path, quote_segment
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import post_once
+from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import NotFoundError, OpsflowError
+from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport, items_of, join_path, quote_segment
 
 VARIABLE_TYPES = ("VAR", "SSH_KEY", "FILE", "SSH_PUBLIC_KEY", "GPG_KEY", "IOS_KEYCHAIN", "IOS_PROVISION_PROFILES")
 
@@ -154,13 +150,7 @@ class BuddyVariablesClient:
     def list_variables(self, workspace: str, scope: VariableScope) -> List[Dict[str, Any]]:
         """What the server lists for the scope's filter (not paginated); may hold other scopes' variables."""
         path = variables_path(workspace)
-        response = self.transport.request("GET", path, query=scope.query() or None)
-        body = response.json
-        if isinstance(body, dict) and isinstance(body.get("variables"), list):
-            return body["variables"]
-        if isinstance(body, list):
-            return body
-        raise ApiError("GET", path, response.status, "unexpected answer: no 'variables' list in the body")
+        return items_of(self.transport.request("GET", path, query=scope.query() or None).json, "variables", "GET", path)
 
     def find_variables(self, workspace: str, scope: VariableScope, key: Optional[str] = None) -> List[Dict[str, Any]]:
         """The scope's own variables (with ``key``, only that one), matched item by item."""
@@ -188,24 +178,8 @@ class BuddyVariablesClient:
         is the one it added; only when none is found is the POST sent again.
         """
         path = variables_path(workspace)
-        attempt = 0
-        while True:
-            try:
-                return self.transport.request("POST", path, body=payload, expected=(200, 201)).json
-            except TransportError as error:
-                if not error.may_have_committed:
-                    raise
-                added = self.find_variable(workspace, scope, payload["key"])
-                if added is not None:
-                    self.transport.warn("POST %s: %s; found the variable it added (id %s), so it was not sent again"
-                                        % (path, error.reason, added.get("id")))
-                    return added
-                if attempt >= self.transport.max_retries:
-                    raise TransportError("POST", path, "%s; the variable is not in the %s after %d retries"
-                                         % (error.reason, scope.describe(), attempt))
-                attempt += 1
-                self.transport.wait_before_retry("POST", path, attempt,
-                                                 error.reason + "; the variable was not added", None)
+        return post_once(self.transport, path, payload, lambda: self.find_variable(workspace, scope, payload["key"]),
+                         "variable", "the variable is not in the %s" % scope.describe(), verb="added")[0]
 
     def edit_variable(self, workspace: str, variable_id: Any, payload: Dict[str, Any]) -> Dict[str, Any]:
         """PATCH; the API wants ``key`` in every edit (the caller puts it in ``payload``)."""
