@@ -163,6 +163,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native, to_
 from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import connection_params
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox_commands import (
     find_sandbox,
@@ -176,7 +177,6 @@ display = Display()
 
 # Most steps of a task (mkdir, chmod, rm) end within milliseconds: poll early, then back off.
 FIRST_POLL = 0.05
-CONNECTION_OPTIONS = ("api_url", "token", "validate_certs", "request_timeout", "max_retries")
 
 
 class Connection(ConnectionBase):
@@ -203,8 +203,7 @@ class Connection(ConnectionBase):
         workspace = self.get_option("workspace")
         project_name = self.get_option("project_name")
         try:
-            params = dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS)
-            self._client = BuddyClient.from_params(params, warn=display.warning)
+            self._client = BuddyClient.from_params(connection_params(self.get_option), warn=display.warning)
             display.vvv("BUDDY SANDBOX: look up %s in project %s of workspace %s" % (identifier, project_name, workspace),
                         host=identifier)
             sandbox = find_sandbox(self._client.sandboxes, workspace, project_name, identifier)

@@ -150,6 +150,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import connection_params
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_client import BuddyClient
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandboxes import (
     FULL_SANDBOX_KEYS,
@@ -162,7 +163,6 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._secrets import 
 
 display = Display()
 
-CONNECTION_OPTIONS = ("api_url", "token", "validate_certs", "request_timeout", "max_retries")
 FILE_ENDINGS = ("buddy_sandboxes.yml", "buddy_sandboxes.yaml")
 
 
@@ -208,8 +208,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         statuses = self.get_option("status") or []
         tags = self.get_option("tags") or []
         try:
-            client = BuddyClient.from_params(dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS),
-                                             warn=display.warning)
+            client = BuddyClient.from_params(connection_params(self.get_option), warn=display.warning)
             records = []
             for project_name in self.get_option("project_name"):
                 for item in client.sandboxes.list_sandboxes(workspace, project_name):

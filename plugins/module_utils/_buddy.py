@@ -189,6 +189,11 @@ def sandboxes_path(workspace: str, sandbox_id: Optional[str] = None, *rest: str)
     return join_path(*segments)
 
 
+def connection_params(get_option: Callable[[str], Any]) -> Dict[str, Any]:
+    """The connection options a plugin (connection, inventory) reads with ``get_option``, as the modules' params."""
+    return dict((option.name, get_option(option.name)) for option in BUDDY_CONNECTION_OPTIONS)
+
+
 def post_once(transport: Transport, path: str, body: Dict[str, Any], find: Optional[Callable[[], Any]],
               what: str, missing: str, verb: str = "created",
               query: Optional[Dict[str, Any]] = None) -> Tuple[Any, bool]:

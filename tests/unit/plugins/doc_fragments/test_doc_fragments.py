@@ -18,7 +18,9 @@ import yaml
 
 import ansible_collections.opsflow.pipelines as collection
 from ansible_collections.opsflow.pipelines.plugins.doc_fragments._buddy import ModuleDocFragment as BuddyFragment
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PIPELINE_SPEC
+from ansible_collections.opsflow.pipelines.plugins.connection import buddy_sandbox as sandbox_connection
+from ansible_collections.opsflow.pipelines.plugins.inventory import buddy_sandboxes as sandbox_inventory
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import BUDDY_CONNECTION_OPTIONS, PIPELINE_SPEC, WORKSPACE_SPEC
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_execution import RUN_WAIT_SPEC
 
 from ansible_collections.opsflow.pipelines.tests.unit.module_runner import COLLECTION, compare_spec, module_doc
@@ -37,6 +39,19 @@ def test_location_sections_match_the_location_spec():
 
 def test_run_wait_section_matches_the_run_wait_spec():
     compare_spec(RUN_WAIT_SPEC.argument_spec, yaml.safe_load(BuddyFragment.RUN_WAIT)["options"])
+
+
+@pytest.mark.parametrize("plugin", [sandbox_connection, sandbox_inventory])
+def test_sandbox_plugins_document_the_connection_table_and_its_environment(plugin):
+    """The connection and the inventory read the modules' connection table (connection_params); their
+    DOCUMENTATION, which is their configuration, says what the table says."""
+    options = yaml.safe_load(plugin.DOCUMENTATION)["options"]
+    compare_spec(WORKSPACE_SPEC.argument_spec, {"workspace": options["workspace"]})
+    for option in BUDDY_CONNECTION_OPTIONS:
+        entry = options[option.name]
+        assert entry["type"] == option.type and entry.get("default") == option.default, option.name
+        assert [item["name"] for item in entry.get("env", [])] == list(option.env), option.name
+        assert bool(entry.get("required")) == option.required, option.name
 
 
 def test_every_module_is_listed_here():
