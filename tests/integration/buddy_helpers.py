@@ -131,6 +131,20 @@ def seed(emulator, actions, ws=WS, project=PROJECT, pipeline=PIPELINE):
     return stored_actions(emulator, ws, project, pipeline)[before:]
 
 
+def check_then_apply(emulator, run_playbook, playbook, title, seeded):
+    """Run ``playbook`` in check mode (task ``title`` changed, nothing written, the actions as
+    ``seeded``), then for real (changed again); the log (reset before the real run) and that run."""
+    log = Log(emulator)
+    checked = run_playbook(playbook, check=True)
+    assert checked.task(title)['changed'] is True
+    assert log.writes() == [], log.summary()
+    assert stored_actions(emulator) == seeded
+    log.again()
+    applied = run_playbook(playbook)
+    assert applied.task(title)['changed'] is True
+    return log, applied
+
+
 def is_subset(want, have):
     """Every value of ``want`` is held by ``have`` (dicts by key, lists item by item, same length)."""
     if isinstance(want, dict):

@@ -354,13 +354,16 @@ def test_every_record_shape_gives_the_state_and_output_of_a_polled_run(blink, ru
     assert count(blink, 'GET', STEPS_RE) == 1
 
 
-PAUSED_AND_SKIPPED = """
+# One play on the integration workspace; each playbook below adds its tasks.
+BLINK_PLAY = """
 - hosts: localhost
   gather_facts: false
   module_defaults:
     group/opsflow.pipelines.blink: {workspace_id: ws-int}
   tasks:
-    - name: Skipped
+"""
+
+PAUSED_AND_SKIPPED = BLINK_PLAY + """    - name: Skipped
       opsflow.pipelines.blink_workflow_execute: {workflow_id: skipped, poll_interval: 0.2}
       ignore_errors: true
     - name: Paused
@@ -401,13 +404,7 @@ def test_skipped_and_paused_fail_unless_told_to_wait_for_the_person(blink, run_p
     assert count(blink, 'POST', EXECUTE_RE) == 3
 
 
-CALLBACK_SECRETS = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/opsflow.pipelines.blink: {workspace_id: ws-int}
-  tasks:
-    - name: Run with a callback
+CALLBACK_SECRETS = BLINK_PLAY + """    - name: Run with a callback
       opsflow.pipelines.blink_workflow_execute:
         workflow_id: notify
         input_values: {host: web-1}

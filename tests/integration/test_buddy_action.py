@@ -16,6 +16,7 @@ from buddy_helpers import (
     Log,
     action_task,
     assert_absent_from,
+    check_then_apply,
     ids_in_order,
     merged,
     play,
@@ -153,15 +154,7 @@ def test_absent_deletes_and_absent_again_is_unchanged(emulator, run_playbook):
     target = seeded[1]
     playbook = play(action_task('Remove tests', name='Run tests', state='absent'))
 
-    log = Log(emulator)
-    checked = run_playbook(playbook, check=True)
-    assert checked.task('Remove tests')['changed'] is True
-    assert log.writes() == [], log.summary()
-    assert stored_actions(emulator) == seeded
-
-    log.again()
-    removed = run_playbook(playbook)
-    assert removed.task('Remove tests')['changed'] is True
+    log, _removed = check_then_apply(emulator, run_playbook, playbook, 'Remove tests', seeded)
     deletes = log.entries('DELETE')
     assert len(log.writes()) == 1 and len(deletes) == 1, log.summary()
     assert deletes[0]['path'] == '%s/%d' % (ACTIONS_PATH, target['id'])
@@ -238,15 +231,7 @@ def test_recreate_replaces_the_action_at_the_same_position(emulator, run_playboo
     old = seeded[1]
     playbook = play(action_task('Recreate', recreate=True, **merged(RUN_TESTS, password=NEW_PASSWORD)))
 
-    log = Log(emulator)
-    checked = run_playbook(playbook, check=True)
-    assert checked.task('Recreate')['changed'] is True
-    assert log.writes() == [], log.summary()
-    assert stored_actions(emulator) == seeded
-
-    log.again()
-    applied = run_playbook(playbook)
-    assert applied.task('Recreate')['changed'] is True
+    log, applied = check_then_apply(emulator, run_playbook, playbook, 'Recreate', seeded)
     writes = log.writes()
     assert sorted(entry['method'] for entry in writes) == ['DELETE', 'POST'], log.summary()
     delete = [entry for entry in writes if entry['method'] == 'DELETE'][0]

@@ -18,7 +18,7 @@ import re
 import pytest
 import yaml
 
-from buddy_helpers import Log
+from buddy_helpers import Log, action_task
 
 WS = 'acme'
 PROJECT = 'website'
@@ -40,13 +40,8 @@ def home_of(emulator, sandbox_id):
 
 
 def task(title, register=None, keywords=None, **args):
-    params = {'workspace': WS, 'project_name': PROJECT, 'sandbox': 'web'}
-    params.update(args)
-    body = {'name': title, MODULE: params}
-    if register:
-        body['register'] = register
-    body.update(keywords or {})
-    return body
+    params = dict({'workspace': WS, 'project_name': PROJECT, 'sandbox': 'web'}, **args)
+    return action_task(title, register, MODULE, location=False, keywords=keywords, **params)
 
 
 def play(*tasks):
