@@ -21,8 +21,8 @@ configure playbook's tasks through it. Facts and their sources: facts-v2 C.
   ``GET .../content/{path}`` lists a directory (``{contents: [...]}``); for a file the answer is
   taken to be the one item describing it (UNCONFIRMED: both a one-item list and a bare item are
   accepted); 404 = no such path.
-- Uploads are multipart (field ``file``), downloads binary; ``_http.Transport`` speaks JSON only,
-  so ``BinaryTransport`` adds those two on the same session, headers and retry rules.
+- Uploads are multipart (field ``file``), downloads binary: ``Transport.request`` with ``files`` /
+  ``accept`` (same session, headers and retry rules), the bytes in ``Response.content``.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -42,9 +42,10 @@ from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     OpsflowError,
     ValidationError,
 )
-from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Response, Transport
+from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Transport
 from ansible_collections.opsflow.pipelines.plugins.module_utils._module import ArgumentSpec
 from ansible_collections.opsflow.pipelines.plugins.module_utils._wait import (
+    FIRST_POLL,
     NOT_READ,
     Deadline,
     check_wait_options,
@@ -58,65 +59,6 @@ ENDED_STATUSES = ("SUCCESSFUL", "FAILED", "TERMINATED")
 
 class SandboxError(OpsflowError):
     """The sandbox can't take commands or files: missing, not RUNNING, or a command that did not end."""
-
-
-class Upload:
-    """A multipart body: one file field."""
-
-    def __init__(self, data: bytes, field: str = "file", filename: str = "file") -> None:
-        self.data = data
-        self.field = field
-        self.filename = filename
-
-
-class _Raw:
-    """A request body or answer that is not JSON: an upload, or an answer kept as bytes."""
-
-    def __init__(self, upload: Optional[Upload] = None, accept: Optional[str] = None) -> None:
-        self.upload = upload
-        self.accept = accept
-
-
-class BinaryTransport(Transport):
-    """The same transport (session, headers, retries, warnings) with multipart uploads and byte answers.
-
-    Built from the modules' transport; ``Response.content`` holds the answer's bytes.
-    """
-
-    def __init__(self, base: Transport) -> None:  # pylint: disable=super-init-not-called
-        self.__dict__.update(base.__dict__)
-
-    def _send(self, method: str, path: str, query: Any, body: Any) -> Response:
-        if not isinstance(body, _Raw):
-            return super()._send(method, path, query, body)
-        headers = dict(self.headers)
-        kwargs: Dict[str, Any] = {}
-        if body.accept:
-            headers["Accept"] = body.accept
-        if body.upload is not None:
-            upload = body.upload
-            kwargs["files"] = {upload.field: (upload.filename, upload.data, "application/octet-stream")}
-        raw = self._session.request(method, self.base_url + path, params=query, headers=headers,
-                                    timeout=self.timeout, verify=self.validate_certs, allow_redirects=False,
-                                    **kwargs)
-        content = getattr(raw, "content", None)
-        if content is None:
-            content = (getattr(raw, "text", None) or "").encode("utf-8")
-        text = content.decode("utf-8", "replace") if (raw.status_code >= 300 or body.upload is not None) else ""
-        response = Response(raw.status_code, raw.headers, text)
-        response.content = content  # type: ignore[attr-defined]
-        return response
-
-
-def _ramped(sleep: Callable[[float], None], first: float) -> Callable[[float], None]:
-    """``sleep`` whose pauses start at ``first`` and double, never longer than the pause asked for."""
-    ramp = [first]
-
-    def ramped_sleep(seconds: float) -> None:
-        pause = min(seconds, ramp[0])
-        ramp[0] *= 2
-        sleep(pause)
-    return ramped_sleep
 
 
 def content_path(path: str) -> str:
@@ -210,7 +152,7 @@ class BuddySandboxCommandsClient:
     """Commands and content of one workspace's sandboxes, by sandbox id."""
 
     def __init__(self, transport: Transport) -> None:
-        self.transport = BinaryTransport(transport)
+        self.transport = transport
 
     # --- commands ---------------------------------------------------------------------------------
     def start_command(self, workspace: str, sandbox_id: str, command: str, runtime: str = "BASH") -> Dict[str, Any]:
@@ -231,7 +173,7 @@ class BuddySandboxCommandsClient:
     def command_output(self, workspace: str, sandbox_id: str, command_id: str) -> Tuple[str, str]:
         """(stdout, stderr) of a command that has ended."""
         path = sandboxes_path(workspace, sandbox_id, "commands", quote(str(command_id), safe=""), "logs")
-        response = self.transport.request("GET", path, body=_Raw(accept="application/jsonl, application/json"))
+        response = self.transport.request("GET", path, accept="application/jsonl, application/json")
         return join_output(parse_logs(response.content.decode("utf-8", "replace")))
 
     def run(self, workspace: str, sandbox_id: str, command: str, runtime: str = "BASH",
@@ -241,18 +183,17 @@ class BuddySandboxCommandsClient:
         """Start a command, wait for its end, read its output; ``ended`` false when time ran out.
 
         ``first_poll`` starts the pauses shorter than the wait loop's own first one (the connection
-        plugin's steps mostly last milliseconds); they double until they meet the loop's.
+        plugin's steps mostly last milliseconds); they double up to ``poll_interval`` (``wait_until``).
         """
         deadline = Deadline(wait_timeout, clock=clock)
-        if first_poll is not None:
-            sleep = _ramped(sleep, first_poll)
         record = self.start_command(workspace, sandbox_id, command, runtime)
         command_id = record.get("id")
         if not command_id:
             raise OpsflowError("the sandbox accepted the command but its answer carries no command id")
         # A short command has often ended by the time its POST is answered: read once at once, then poll.
         record, ended = wait_until(lambda: self.get_command(workspace, sandbox_id, command_id), is_done, deadline,
-                                   poll_interval, current=record if is_done(record) else NOT_READ, sleep=sleep)
+                                   poll_interval, current=record if is_done(record) else NOT_READ, sleep=sleep,
+                                   first_poll=FIRST_POLL if first_poll is None else first_poll)
         if not ended:
             return CommandResult(record, False)
         stdout, stderr = self.command_output(workspace, sandbox_id, command_id)
@@ -306,13 +247,12 @@ class BuddySandboxCommandsClient:
         """Write ``data`` to the file ``path`` (replaced when it exists)."""
         filename = path.rstrip("/").rsplit("/", 1)[-1] or "file"
         response = self.transport.request("POST", self._content(workspace, sandbox_id, "content/upload", path),
-                                          body=_Raw(upload=Upload(data, filename=filename)), expected=(200, 201))
+                                          files={"file": (filename, data)}, expected=(200, 201))
         return response.json or {}
 
     def download(self, workspace: str, sandbox_id: str, path: str) -> bytes:
         """The file's bytes (a directory comes as a tar.gz archive)."""
-        response = self.transport.request("GET", self._content(workspace, sandbox_id, "download", path),
-                                          body=_Raw(accept="*/*"))
+        response = self.transport.request("GET", self._content(workspace, sandbox_id, "download", path), accept="*/*")
         return response.content
 
 

@@ -25,7 +25,7 @@ import re
 import ssl
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible.module_utils.six.moves.urllib.parse import quote
 
@@ -68,14 +68,16 @@ USER_AGENT = user_agent()
 
 
 class Response:
-    """A finished HTTP exchange: status, lower-case headers, text and its JSON."""
+    """A finished HTTP exchange: status, lower-case headers, text and its JSON, and the body's bytes."""
 
-    def __init__(self, status: int, headers: Mapping[str, str], text: str) -> None:
+    def __init__(self, status: int, headers: Mapping[str, str], text: str, content: Optional[bytes] = None) -> None:
         self.status = status
         self.headers = dict((key.lower(), value) for key, value in headers.items())
         self.text = text
         # The body as JSON; None when it is empty or not JSON.
         self.json: Any = _parse_json(text)
+        # The body as received (a download, JSON lines); the text's UTF-8 bytes when only the text is known.
+        self.content: bytes = content if content is not None else text.encode("utf-8")
 
 
 def _parse_json(text: str) -> Any:
@@ -272,11 +274,15 @@ class Transport:
 
     def request(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None,
                 body: Any = None, expected: Sequence[int] = (200,),
-                refused_statuses: Optional[Sequence[int]] = None) -> Response:
+                refused_statuses: Optional[Sequence[int]] = None, accept: Optional[str] = None,
+                files: Optional[Mapping[str, Tuple[str, bytes]]] = None) -> Response:
         """Send one call, repeating it only where that is safe; raise on anything unexpected.
 
         ``refused_statuses`` narrows which answers prove a POST was not acted on
         (default 429 and 503), for calls where even that is not certain.
+        ``accept`` replaces the JSON Accept header for this call (a download, JSON
+        lines: read ``Response.content``); ``files`` sends a multipart body instead
+        of JSON, ``{field: (filename, bytes)}`` (the sandbox content API's upload).
         """
         method = method.upper()
         refused = REFUSED_STATUSES if refused_statuses is None else frozenset(refused_statuses)
@@ -284,7 +290,7 @@ class Transport:
         attempt = 0
         while True:
             try:
-                response = self._send(method, path, query, body)
+                response = self._send(method, path, query, body, accept, files)
             except (requests_exceptions.InvalidHeader, requests_exceptions.InvalidURL,
                     requests_exceptions.MissingSchema, requests_exceptions.InvalidSchema) as error:
                 # requests' own text quotes the offending header or URL, which may hold a credential.
@@ -376,16 +382,27 @@ class Transport:
             page += 1
         return items
 
-    def _send(self, method: str, path: str, query: Optional[Mapping[str, Any]], body: Any) -> Response:
+    def _send(self, method: str, path: str, query: Optional[Mapping[str, Any]], body: Any,
+              accept: Optional[str] = None, files: Optional[Mapping[str, Tuple[str, bytes]]] = None) -> Response:
         headers = dict(self.headers)
         kwargs: Dict[str, Any] = {}
-        if body is not None:
+        if accept:
+            headers["Accept"] = accept
+        if files:
+            # requests writes the multipart body and its Content-Type (with the boundary).
+            kwargs["files"] = dict((field, (filename, data, "application/octet-stream"))
+                                   for field, (filename, data) in files.items())
+        elif body is not None:
             headers["Content-Type"] = "application/json"
             kwargs["data"] = json.dumps(body)
         raw = self._session.request(method, self.base_url + path, params=query, headers=headers,
                                     timeout=self.timeout, verify=self.validate_certs, allow_redirects=False,
                                     **kwargs)
-        return Response(raw.status_code, raw.headers, raw.text)
+        content = getattr(raw, "content", None)
+        if accept and isinstance(content, bytes):
+            # Not JSON by request: the bytes are the answer, and its text is their UTF-8 reading (no charset guess).
+            return Response(raw.status_code, raw.headers, content.decode("utf-8", "replace"), content)
+        return Response(raw.status_code, raw.headers, raw.text, content if isinstance(content, bytes) else None)
 
     def _describe(self, error: Exception) -> str:
         tls = _tls_failure(error)

@@ -103,16 +103,19 @@ def poll_delays(poll_interval: float, first: float = FIRST_POLL) -> Iterator[flo
 
 
 def wait_until(read: Callable[[], Any], done: Callable[[Any], bool], deadline: Deadline, poll_interval: float,
-               current: Any = NOT_READ, sleep: Callable[[float], None] = time.sleep) -> Tuple[Any, bool]:
+               current: Any = NOT_READ, sleep: Callable[[float], None] = time.sleep,
+               first_poll: float = FIRST_POLL) -> Tuple[Any, bool]:
     """Read until ``done(record)`` or the deadline: (last record read, ended?).
 
     Without ``current`` the first read happens at once; with it (a record the
     caller already has, e.g. from a POST answer) the loop starts by judging it.
-    Each pause comes from ``poll_delays`` and is cut to what is left of the
+    Each pause comes from ``poll_delays`` (from ``first_poll``, doubling up to
+    ``poll_interval``: a caller whose waits mostly last milliseconds, like a
+    sandbox command, starts shorter) and is cut to what is left of the
     deadline, so the final read happens at the deadline and the loop stops.
     """
     record = read() if current is NOT_READ else current
-    delays = poll_delays(poll_interval)
+    delays = poll_delays(poll_interval, first_poll)
     while not done(record):
         remaining = deadline.remaining()
         if remaining <= 0:

@@ -553,3 +553,39 @@ def test_a_list_answer_without_the_list_names_the_call_and_the_status():
     with pytest.raises(ApiError) as caught:
         _http.items_of({"a": 1}, "actions", "GET", "/l")
     assert (caught.value.method, caught.value.path, caught.value.status) == ("GET", "/l", 200)
+
+
+class BytesRaw(FakeRaw):
+    """A requests answer whose body is bytes (what requests.Response.content holds)."""
+
+    def __init__(self, status, content, headers=None):
+        super(BytesRaw, self).__init__(status, headers=headers, text="(not to be read)")
+        self.content = content
+
+
+def test_accept_asks_for_another_answer_type_and_content_holds_its_bytes():
+    archive = b"\x1f\x8b\x08\x00 binary \xff"
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(503, {}), BytesRaw(200, archive))
+    response = transport.request("GET", "/download/a.tgz", accept="*/*")
+    assert response.content == archive and response.json is None
+    # Retried like any GET, with the same Accept header; the JSON Accept of other calls is untouched.
+    assert [call[2]["headers"]["Accept"] for call in session.calls] == ["*/*", "*/*"]
+    assert "Accept" not in transport.headers and "data" not in session.calls[1][2]
+
+
+def test_a_json_answer_keeps_its_text_and_gains_its_bytes():
+    transport, _session, _sleeps, _warnings = make_transport(FakeRaw(200, {"ok": True}))
+    response = transport.request("GET", "/x")
+    assert response.json == {"ok": True} and response.content == b'{"ok": true}'
+    assert _http.Response(200, {}, "caf\u00e9").content == "caf\u00e9".encode("utf-8")
+
+
+def test_files_send_a_multipart_body_instead_of_json():
+    transport, session, _sleeps, _warnings = make_transport(FakeRaw(201, {"path": "/buddy/b.bin"}))
+    response = transport.request("POST", "/content/upload/buddy/b.bin", files={"file": ("b.bin", b"\x00\x01")},
+                                 expected=(201,))
+    kwargs = session.calls[0][2]
+    assert kwargs["files"] == {"file": ("b.bin", b"\x00\x01", "application/octet-stream")}
+    assert "data" not in kwargs and "Content-Type" not in kwargs["headers"]
+    assert response.json == {"path": "/buddy/b.bin"}
+

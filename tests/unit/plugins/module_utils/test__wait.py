@@ -84,6 +84,14 @@ def test_a_record_in_hand_is_judged_before_any_read():
     assert (record, ended, len(reads), clock.sleeps) == ("end", True, 1, [0.5])
 
 
+def test_first_poll_starts_the_pauses_shorter_and_they_double_up_to_poll_interval():
+    clock = FakeClock()
+    read, reads = reader("running", "running", "running", "running", "running", "end")
+    record, ended = wait_until(read, done, Deadline(60, clock.monotonic), 0.5, sleep=clock.sleep, first_poll=0.05)
+    assert (record, ended, len(reads)) == ("end", True, 6)
+    assert clock.sleeps == [0.05, 0.1, 0.2, 0.4, 0.5]
+
+
 def test_the_last_read_lands_on_the_deadline_and_the_reads_are_bounded():
     clock = FakeClock()
     read, reads = reader("running")
