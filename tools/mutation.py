@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the opsflow.pipelines collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -157,7 +156,7 @@ def run_tests(copy_root: str, tests: Sequence[str], timeout: float) -> bool:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("files", nargs="*", default=list(DEFAULT_FILES), help="module_utils files to mutate")
     parser.add_argument("--tests", action="append", default=None,
                         help="tests to run for every file (repeatable; default: the file's own unit tests and MORE_TESTS)")
