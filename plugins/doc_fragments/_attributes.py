@@ -25,9 +25,10 @@ options: {}
 attributes:
   action_group:
     description: Use C(group/opsflow.pipelines.buddy) in C(module_defaults) to set the connection options once for
-      every module of the group; put only connection options there (see the notes). C(group/opsflow.pipelines.all) holds the Buddy and the BlinkOps modules; use it only
-      for options both services share (O(validate_certs), O(request_timeout), O(max_retries)), since a module
-      refuses the other service's options (C(token) or C(api_key)) and O(api_url) differs between them.
+      every module of the group; put only connection options there (see the notes). C(group/opsflow.pipelines.all)
+      holds the Buddy and the BlinkOps modules; use it only for options both services share (O(validate_certs),
+      O(request_timeout), O(max_retries)), since a module refuses the other service's options (C(token) or
+      C(api_key)) and O(api_url) differs between them.
     support: full
     membership:
       - opsflow.pipelines.buddy
