@@ -19,8 +19,6 @@ def test_create_fills_defaults_and_patch_changes_only_what_is_sent(api, control)
     assert api.call("GET", "%s/%s" % (PIPELINES, created["id"]))[0] == 404
 
 
-
-
 def test_bad_values_and_a_second_name_are_refused(api, control):
     assert api.call("POST", PIPELINES, {"priority": "HIGH"})[0] == 400
     assert api.call("POST", PIPELINES, {"name": "X", "priority": "URGENT"})[0] == 400

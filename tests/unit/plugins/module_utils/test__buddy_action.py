@@ -476,10 +476,10 @@ def test_bad_input_fails_before_any_request_naming_the_option(overrides, fragmen
 
 def test_a_lower_case_modelled_type_is_normalised_and_checked():
     with pytest.raises(ValidationError) as caught:
-        ensure(no_request_client(), **dict(BLACKFIRE, type="blackfire_python", version=None))
+        ensure(no_request_client(), **merged(BLACKFIRE, type="blackfire_python", version=None))
     assert "type BLACKFIRE_PYTHON requires this option: version" in caught.value.message
     client = FakeBuddy([])
-    result = ensure(client, **dict(BLACKFIRE, type="Blackfire_Python"))
+    result = ensure(client, **merged(BLACKFIRE, type="Blackfire_Python"))
     assert client.writes[0][1]["type"] == "BLACKFIRE_PYTHON" and result["changed"] is True
 
 
@@ -1104,7 +1104,6 @@ def test_ensure_action_gives_no_diff_unless_asked_and_recreate_defaults_to_false
     result = model.ensure_action(FakeBuddy([existing()]), params(name="Build"))
     assert "diff" not in result
     assert model.ACTION_SPEC.argument_spec["recreate"]["default"] is False
-
 
 
 @pytest.mark.parametrize("call", ["ensure_action", "action_info"])

@@ -85,7 +85,7 @@ def test_run_posts_once_polls_and_reads_the_output():
     clock = FakeClock()
     logs = FakeRaw(200, text='{"type": "STDOUT", "data": "hi"}\n{"type": "STDERR", "data": "warn"}\n')
     client, session, _warnings = make_client(command("INPROGRESS"), command("INPROGRESS"), command("SUCCESSFUL", 0),
-                                              logs)
+                                             logs)
     result = client.run("acme", "sb1", "echo hi", "PYTHON", wait_timeout=60, poll_interval=2, sleep=clock.sleep)
     assert (result.ended, result.rc, result.status, result.command_id) == (True, 0, "SUCCESSFUL", "c1")
     assert (result.stdout, result.stderr) == ("hi\n", "warn\n")
@@ -155,7 +155,7 @@ def test_stat_file_directory_and_missing():
 
 def test_mkdir_delete_and_their_already_done_answers():
     client, session, _warnings = make_client(FakeRaw(201, {"type": "DIR"}), FakeRaw(409, {"errors": [{"message": "exists"}]}),
-                                              FakeRaw(204), FakeRaw(404, {"errors": [{"message": "not found"}]}))
+                                             FakeRaw(204), FakeRaw(404, {"errors": [{"message": "not found"}]}))
     assert client.mkdir("acme", "sb1", "/buddy/x") is True
     assert client.mkdir("acme", "sb1", "/buddy/x") is False
     assert client.delete("acme", "sb1", "/buddy/x") is True
