@@ -31,6 +31,7 @@ from buddy_helpers import (  # pylint: disable=import-error
     Log,
     action_task,
     assert_absent_from,
+    merged,
     play,
     seed,
     stored_actions,
@@ -139,7 +140,7 @@ def test_an_add_answered_without_the_action_is_read_back(emulator, run_playbook,
 def test_an_edit_answered_without_the_action_is_read_back_and_a_get_without_one_fails(emulator, run_playbook):
     target = seed(emulator, [RUN_TESTS])[0]
     emulator.add_fault(kind='body', method='PATCH')
-    run = run_playbook(play(action_task('Update tests', **dict(RUN_TESTS, docker_image_tag='3.13'))))
+    run = run_playbook(play(action_task('Update tests', **merged(RUN_TESTS, docker_image_tag='3.13'))))
     result = run.task('Update tests')
     assert result['changed'] is True and result['action']['docker_image_tag'] == '3.13'
     assert any('read the action back' in warning for warning in result['warnings'])
