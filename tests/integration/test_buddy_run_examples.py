@@ -77,7 +77,7 @@ def test_the_run_and_execution_examples_run_against_the_emulator(emulator, run_p
     # The runs the execution examples name: 17 waits for approval, 18 failed (and its action is fixed now).
     waiting = run_playbook(play([{'name': 'Start a deploy', 'register': 'started', 'opsflow.pipelines.buddy_pipeline_run': {
         'workspace': 'acme', 'project_name': 'website', 'pipeline_id': 3, 'wait': False}}])).task('Start a deploy')
-    tests = [action for action in emulator.actions('acme', 'website', 2)][0]
+    tests = list(emulator.actions('acme', 'website', 2))[0]
     emulator.seed_actions('acme', 'website', 2, [dict(tests, execute_commands=['pytest -q'])])
     log.again()
     outcome = run_playbook(play(localise(examples('buddy_pipeline_execution'),
