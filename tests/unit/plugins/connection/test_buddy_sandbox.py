@@ -20,7 +20,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible_collections.opsflow.pipelines.plugins.connection import buddy_sandbox
 from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy_sandbox_commands import CommandResult
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import ApiError
-from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_sandbox_command import FakeSandboxes
+from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy_sandbox_command import NO_SANDBOX, FakeSandboxes
 
 TOKEN = "connection-secret-token"
 RUNNING = {"id": "sb1", "identifier": "web", "status": "RUNNING", "os": "ubuntu:24.04", "endpoints": [],
@@ -52,7 +52,7 @@ class FakeCommands(object):
 
 
 class FakeClient(object):
-    def __init__(self, sandbox=RUNNING):
+    def __init__(self, sandbox=None):
         self.sandboxes = FakeSandboxes(sandbox)
         self.commands = FakeCommands()
 
@@ -131,7 +131,7 @@ def test_fetch_of_a_missing_file_names_it(connection, tmp_path):
 
 @pytest.mark.parametrize("sandbox, message", [
     (dict(RUNNING, status="STOPPED"), "'web' is STOPPED, not RUNNING: start it first"),
-    (None, "no sandbox with identifier 'web' in project 'website' of workspace 'acme'"),
+    (NO_SANDBOX, "no sandbox with identifier 'web' in project 'website' of workspace 'acme'"),
 ])
 def test_stopped_or_missing_sandbox(sandbox, message):
     connection, patcher = connect(FakeClient(sandbox))

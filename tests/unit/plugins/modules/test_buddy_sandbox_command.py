@@ -18,11 +18,14 @@ from ansible_collections.opsflow.pipelines.tests.unit.plugins.modules.test_buddy
 BASE = dict(token=TOKEN, api_url="https://api.example.test", workspace="acme", project_name="website", sandbox="web")
 RUNNING = {"id": "sb1", "identifier": "web", "status": "RUNNING", "os": "ubuntu:24.04", "endpoints": [],
            "setup_status": "SUCCESS"}
+# The project holds no sandbox of that identifier.
+NO_SANDBOX = {}
 
 
 class FakeSandboxes(object):
-    def __init__(self, sandbox=RUNNING):
-        self.sandbox = sandbox
+    def __init__(self, sandbox=None):
+        # RUNNING unless told otherwise; a copy, so that no test changes what the next one gets.
+        self.sandbox = dict(RUNNING) if sandbox is None else sandbox
 
     def list_sandboxes(self, workspace, project_name):
         return [dict(self.sandbox)] if self.sandbox else []
@@ -121,6 +124,6 @@ def test_stopped_or_missing_sandbox(capsys):
     fake = FakeCommands()
     result, _out = run_module(fake, capsys, sandboxes=FakeSandboxes(dict(RUNNING, status="STOPPED")), command="x")
     assert result["failed"] and "is STOPPED, not RUNNING" in result["msg"] and result["sandbox_status"] == "STOPPED"
-    result, _out = run_module(fake, capsys, sandboxes=FakeSandboxes(None), command="x")
+    result, _out = run_module(fake, capsys, sandboxes=FakeSandboxes(NO_SANDBOX), command="x")
     assert result["failed"] and "no sandbox with identifier 'web'" in result["msg"]
     assert fake.calls == []
