@@ -216,7 +216,9 @@ class BuddyExecutionsClient:
             if tail is not None and total - offset > tail:
                 offset = total - tail  # skip what the tail won't show
                 lines = []
-        return lines[-tail:] if tail is not None else lines
+        if tail is None:
+            return lines
+        return lines[max(len(lines) - tail, 0):]
 
 
 def _object_answer(method: str, path: str, response: Any) -> Dict[str, Any]:
