@@ -196,7 +196,7 @@ def connection_params(get_option: Callable[[str], Any]) -> Dict[str, Any]:
 
 def post_once(transport: Transport, path: str, body: Dict[str, Any], find: Optional[Callable[[], Any]],
               what: str, missing: str, verb: str = "created",
-              query: Optional[Dict[str, Any]] = None) -> Tuple[Any, bool]:
+              query: Optional[Dict[str, Any]] = None, whole_response: bool = False) -> Tuple[Any, bool]:
     """POST a creation so that it never happens twice: (the answer's JSON or what ``find`` found, found?).
 
     A creation is not idempotent, so a POST that may have reached the server (timeout, dropped
@@ -204,11 +204,13 @@ def post_once(transport: Transport, path: str, body: Dict[str, Any], find: Optio
     only when nothing is found is it sent again, up to the transport's retries. Without
     ``find`` (nothing to look for) such a failure is raised at once. ``what`` names the thing,
     ``verb`` what the POST does to it and ``missing`` what the last look-up saw, for the messages.
+    ``whole_response`` gives the answer as the Response, for a caller that judges its body itself.
     """
     attempt = 0
     while True:
         try:
-            return transport.request("POST", path, query=query, body=body, expected=(200, 201)).json, False
+            response = transport.request("POST", path, query=query, body=body, expected=(200, 201))
+            return (response if whole_response else response.json), False
         except TransportError as error:
             if not error.may_have_committed or find is None:
                 raise

@@ -16,12 +16,11 @@ __metaclass__ = type
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation
+from ansible_collections.opsflow.pipelines.plugins.module_utils._buddy import PER_PAGE, PipelineLocation, post_once
 from ansible_collections.opsflow.pipelines.plugins.module_utils._errors import (
     ApiError,
     NotFoundError,
     OpsflowError,
-    TransportError,
 )
 from ansible_collections.opsflow.pipelines.plugins.module_utils._http import Response, Transport
 
@@ -76,29 +75,15 @@ class BuddyActionsClient:
         before (``exclude_ids``); only a POST that certainly failed is sent again.
         """
         path = location.actions_path()
-        attempt = 0
-        while True:
-            try:
-                response = self.transport.request("POST", path, body=payload, expected=(200, 201))
-            except TransportError as error:
-                if not error.may_have_committed:
-                    raise
-                added = self._find_added(location, payload, exclude_ids)
-                if added is not None:
-                    self.transport.warn("POST %s: %s; found the action it added (id %s), so it was not sent again"
-                                        % (path, error.reason, added.get("id")))
-                    return added
-                if attempt >= self.transport.max_retries:
-                    raise TransportError("POST", path, "%s; the action is not in the pipeline after %d retries"
-                                         % (error.reason, attempt))
-                attempt += 1
-                self.transport.wait_before_retry("POST", path, attempt,
-                                                 error.reason + "; the action was not added", None)
-                continue
-            action = action_body(response)
-            if action is not None:
-                return action
-            return self._read_back_added(location, payload, exclude_ids, path, response)
+        answer, found = post_once(self.transport, path, payload,
+                                  lambda: self._find_added(location, payload, exclude_ids), "action",
+                                  "the action is not in the pipeline", verb="added", whole_response=True)
+        if found:
+            return answer
+        action = action_body(answer)
+        if action is not None:
+            return action
+        return self._read_back_added(location, payload, exclude_ids, path, answer)
 
     def _read_back_added(self, location: PipelineLocation, payload: Dict[str, Any], exclude_ids: Sequence[int],
                          path: str, response: Response) -> Dict[str, Any]:
