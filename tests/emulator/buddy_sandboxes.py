@@ -61,14 +61,17 @@ ENDPOINT_DOMAIN = "sandbox.emulator.local"
 #   action_status:   200 (the SDK) | 201 (older docs) for POST .../start, /stop, /restart
 #   snapshot_status: 201 (the SDK) | 200 (a docs example) for POST .../snapshots
 #   fail_boot:       identifiers of sandboxes whose next boot ends with status FAILED
+#   list_view:       "short" (the public record, facts-v2 C: list entries hold only SHORT_KEYS) | "full" (whole
+#                    sandboxes, as the sandbox SDK's list type could also be read)
 SETTINGS_KEY = "sandbox_settings"
 DEFAULT_SANDBOX_SETTINGS: Dict[str, Any] = {
     "shape": "2026", "endpoint_url": "endpoint", "identifiers": "present", "action_status": 200,
-    "snapshot_status": 201, "fail_boot": [],
+    "snapshot_status": 201, "fail_boot": [], "list_view": "short",
 }
 SETTING_CHOICES: Dict[str, Tuple[Any, ...]] = {
     "shape": ("2026", "pre2026"), "endpoint_url": ("endpoint", "http"),
     "identifiers": ("present", "missing", "failing"), "action_status": (200, 201), "snapshot_status": (200, 201),
+    "list_view": ("short", "full"),
 }
 
 
@@ -564,8 +567,8 @@ def list_sandboxes(state: State, request: Request) -> HandlerResult:
         boxes = [box for box in boxes if box.get("_environment_id") == environment_id]
     # Not paginated (facts-v2 C): every sandbox in one answer; page / per_page are ignored.
     chunk = boxes
-    # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``--list-view short``.
-    render = view if state.config.list_view == "full" else short_view
+    # Buddy documents the entries as SandboxIdView (ids, names, statuses, URLs): ``list_view`` short by default.
+    render = view if sandbox_settings(state)["list_view"] == "full" else short_view
     return 200, {
         "url": "%s/workspaces/%s/sandboxes" % (request.base_url, buddy.seg(ws)),
         "html_url": "%s/app/%s/%s/sandboxes" % (request.base_url, buddy.seg(ws), buddy.seg(project or "")),

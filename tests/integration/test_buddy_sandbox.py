@@ -280,8 +280,10 @@ def test_old_shape_no_identifiers_endpoint_and_urls_inside_http(emulator, run_pl
     sandbox = result['sandbox']
     assert sandbox['apps'] == [{'command': 'serve', 'app_status': 'RUNNING'}] and sandbox['setup_status'] == 'SUCCESS'
     assert sandbox['endpoints'][0]['endpoint_url'] == 'https://web-review-1.sandbox.emulator.local'
-    # identifiers answered 404, so the list was read and matched (full entries: no GET by id).
-    assert log.calls() == ['GET /workspaces/acme/identifiers', 'GET /workspaces/acme/sandboxes']
+    # identifiers answered 404, so the list was read and matched; its entries are short (the public record),
+    # so the match is read in full.
+    assert log.calls() == ['GET /workspaces/acme/identifiers', 'GET /workspaces/acme/sandboxes',
+                           'GET /workspaces/acme/sandboxes/%s' % box['id']]
 
     log.again()
     stopped = run_playbook(play(task('Stop', identifier='review-1', state='stopped', poll_interval=0.2)))

@@ -8,7 +8,6 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from buddy_helpers import Log
-from emulator.control import EmulatorControl, EmulatorProcess
 
 SANDBOXES = r'^/workspaces/acme/sandboxes$'
 SNAPSHOTS = r'^/workspaces/acme/sandboxes/[a-z0-9]+/snapshots$'
@@ -36,22 +35,20 @@ def test_by_identifier_with_snapshots(emulator, run_playbook):
     assert sandbox['apps'][0]['app_status'] == 'NONE' and 'app_status' not in sandbox  # 2026: per app only
     assert sandbox['endpoints'][0]['endpoint_url'] == 'https://www-sb-1.sandbox.emulator.local'
     assert [(item['name'], item['status']) for item in sandbox['snapshots']] == [('nightly', 'CREATED'), ('weekly', 'CREATED')]
-    # The list entries are whole sandboxes (the emulator's default --list-view full): no GET per sandbox.
-    assert log.calls() == ['GET /workspaces/acme/sandboxes', 'GET /workspaces/acme/sandboxes/%s/snapshots' % sandbox['id']]
+    # The list entries are short (the public record, the emulator's default): the match is read in full.
+    assert log.calls() == ['GET /workspaces/acme/sandboxes', 'GET /workspaces/acme/sandboxes/%s' % sandbox['id'],
+                           'GET /workspaces/acme/sandboxes/%s/snapshots' % sandbox['id']]
     assert log.entries('GET', SANDBOXES)[0]['query']['project_name'] == 'website'
 
 
-def test_short_list_entries_are_read_in_full(run_playbook):
-    """Buddy documents list entries as short views: each match is then read with one GET."""
-    with EmulatorProcess(['--list-view', 'short']) as process:
-        control = EmulatorControl(process.url)
-        stored = seed_sandboxes(control)
-        log = Log(control)
-        env = {'BUDDY_API_URL': process.url}
-        outcome = run_playbook('sandbox_info.yml', extra_vars={'identifier': 'sb-2'}, env=env)
-        calls = log.calls()
-        short = run_playbook('sandbox_info.yml', extra_vars={'details': False}, env=env)
-        short_calls = log.calls()[len(calls):]
+def test_short_list_entries_are_read_in_full(emulator, run_playbook):
+    """Buddy documents list entries as short views (the emulator's default): each match is read with one GET."""
+    stored = seed_sandboxes(emulator)
+    log = Log(emulator)
+    outcome = run_playbook('sandbox_info.yml', extra_vars={'identifier': 'sb-2'})
+    calls = log.calls()
+    short = run_playbook('sandbox_info.yml', extra_vars={'details': False})
+    short_calls = log.calls()[len(calls):]
     found = outcome.task('Read sandboxes')['sandboxes']
     assert [item['identifier'] for item in found] == ['sb-2'] and found[0]['tags'] == ['review']
     assert found[0]['endpoints'][0]['endpoint_url'] == 'https://www-sb-2.sandbox.emulator.local'
@@ -72,7 +69,9 @@ def test_by_id_is_one_request_and_runs_in_check_mode(emulator, run_playbook):
 
 
 def test_listing_returns_every_sandbox_of_the_project(emulator, run_playbook):
+    """With whole sandboxes as list entries (``sandbox_settings.list_view: full``) the list is all it takes."""
     seed_sandboxes(emulator, count=7)
+    emulator.seed({'sandbox_settings': {'list_view': 'full'}})
     log = Log(emulator)
     outcome = run_playbook('sandbox_info.yml')
     found = outcome.task('Read sandboxes')['sandboxes']

@@ -104,7 +104,7 @@ def recap(output, host):
 
 
 def test_inventory_lists_running_sandboxes_grouped_by_tags(emulator, ansible, tmp_path):
-    seed(emulator)
+    ids = seed(emulator)
     inventory = write_inventory(tmp_path)
     log = Log(emulator)
     rc, graph, err = ansible('ansible-inventory', '-i', inventory, '--graph')
@@ -112,9 +112,10 @@ def test_inventory_lists_running_sandboxes_grouped_by_tags(emulator, ansible, tm
     assert re.search(r'@tag_app:\n[ |]*--web\n[ |]*--api\n', graph), graph
     assert re.search(r'@tag_review:\n[ |]*--web\n', graph), graph
     assert 'off' not in graph and 'elsewhere' not in graph
-    # The project's list only (its pages: the transport decides how many); the emulator's list entries are
-    # whole sandboxes, so no sandbox is read on its own.
-    assert set(log.calls()) == {'GET /workspaces/acme/sandboxes'}
+    # The project's list, then each RUNNING sandbox in full: list entries are short (the public record, the
+    # emulator's default) and the tag filter needs the whole record; the STOPPED one is never read.
+    assert sorted(log.calls()) == sorted(['GET /workspaces/acme/sandboxes'] + [
+        'GET /workspaces/acme/sandboxes/%s' % ids[name] for name in ('web', 'api')])
     rc, listing, err = ansible('ansible-inventory', '-i', inventory, '--list')
     assert rc == 0, err
     hostvars = plain(json.loads(listing))['_meta']['hostvars']
@@ -128,7 +129,7 @@ def test_inventory_lists_running_sandboxes_grouped_by_tags(emulator, ansible, tm
 
 
 def test_inventory_filters_constructed_vars_and_cache(emulator, ansible, tmp_path):
-    seed(emulator)
+    ids = seed(emulator)
     inventory = write_inventory(
         tmp_path, status=[], tags=['app'], project_name=[PROJECT, 'other'], connection='',
         compose={'sandbox_status': 'buddy_sandbox.status'}, groups={'stopped': "buddy_sandbox.status == 'STOPPED'"},
@@ -141,8 +142,10 @@ def test_inventory_filters_constructed_vars_and_cache(emulator, ansible, tmp_pat
     assert data['stopped']['hosts'] == ['off']
     assert data['_meta']['hostvars']['off']['sandbox_status'] == 'STOPPED'
     assert 'ansible_connection' not in data['_meta']['hostvars']['web']
-    assert set(log.calls()) == {'GET /workspaces/acme/sandboxes'}
-    assert set(entry['query']['project_name'] for entry in log.entries()) == {PROJECT, 'other'}
+    # Both projects' lists, then every sandbox in full (no status filter; the tag filter needs whole records).
+    assert sorted(log.calls()) == sorted(['GET /workspaces/acme/sandboxes'] * 2 + [
+        'GET /workspaces/acme/sandboxes/%s' % sandbox_id for sandbox_id in ids.values()])
+    assert set(entry['query']['project_name'] for entry in log.entries('GET', r'/sandboxes$')) == {PROJECT, 'other'}
     # The second run reads the cache: no request at all.
     log.again()
     rc, again, err = ansible('ansible-inventory', '-i', inventory, '--list')

@@ -13,8 +13,7 @@ import pytest
 from emulator import buddy
 from emulator import buddy_sandboxes as sbx
 from emulator import server
-from emulator.control import EmulatorControl, EmulatorProcess
-from conftest import PIPELINE, Api
+from conftest import PIPELINE
 from emulator.config import Config
 
 SANDBOXES = "/workspaces/acme/sandboxes"
@@ -136,7 +135,7 @@ def test_list_is_one_answer_and_without_a_project_lists_workspace_sandboxes(api,
     status, _headers, first = api.get(LIST + "&per_page=5")
     # Not paginated: every sandbox at once, page / per_page ignored.
     assert status == 200 and [item["identifier"] for item in first["sandboxes"]] == ["s%d" % index for index in range(7)]
-    assert set(first["sandboxes"][0]) > set(sbx.SHORT_KEYS) and "endpoints" in first["sandboxes"][0]
+    assert set(first["sandboxes"][0]) == set(sbx.SHORT_KEYS)
     assert api.get(LIST + "&page=2")[2]["sandboxes"] == first["sandboxes"]
     assert api.get(SANDBOXES + "?project_name=nope")[0] == 404
 
@@ -212,12 +211,16 @@ def test_sandbox_writes_need_a_writing_token(api, control):
     assert api.get(LIST, token=None)[0] == 401
 
 
-def test_short_list_view_answers_short_sandboxes():
-    with EmulatorProcess(["--list-view", "short"]) as process:
-        control = EmulatorControl(process.url)
-        control.seed(seeded({"name": "A", "identifier": "a", "tags": ["t"]}))
-        status, _headers, body = Api(process.url).get(LIST)
+def test_list_entries_are_short_unless_the_full_view_is_switched_on(api, control):
+    # The public record (facts-v2 C): {id, identifier, name, status, setup_status, url, html_url}.
+    control.seed(seeded({"name": "A", "identifier": "a", "tags": ["t"]}))
+    status, _headers, body = api.get(LIST)
     assert status == 200 and set(body["sandboxes"][0]) == set(sbx.SHORT_KEYS)
+    assert set(sbx.SHORT_KEYS) == {"id", "identifier", "name", "status", "setup_status", "url", "html_url"}
+    control.seed({"sandbox_settings": {"list_view": "full"}})
+    entry = api.get(LIST)[2]["sandboxes"][0]
+    assert entry == api.get(SANDBOXES + "/" + entry["id"])[2] and entry["tags"] == ["t"]
+    assert api.post("/_emulator/seed", {"sandbox_settings": {"list_view": "whole"}})[0] == 400
 
 
 # --- switches and the 2026 record ------------------------------------------------------------------------------
