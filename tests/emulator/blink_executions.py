@@ -39,7 +39,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.request import Request as UrlRequest
 from urllib.request import urlopen
 
-from .core import ApiError, Emulator, HandlerResult, Request, Service, State
+from .core import ApiError, Emulator, HandlerResult, Request, Service, State, checked_settings
 
 SEG = r"[^/]+"
 ROOT = r"/api/v1/workspace/(?P<ws>%s)" % SEG
@@ -323,17 +323,6 @@ def _items(value: Any, what: str) -> List[Tuple[str, Dict[str, Any]]]:
     raise ApiError(400, "seed: %s must be a list of objects with 'id' or an object keyed by id" % what)
 
 
-def _check_settings(new_settings: Any) -> None:
-    if not isinstance(new_settings, dict):
-        raise ApiError(400, "seed: blink settings must be an object")
-    unknown = sorted(set(new_settings) - set(SETTINGS_DEFAULTS))
-    if unknown:
-        raise ApiError(400, "seed: unknown blink settings: %s" % ", ".join(unknown))
-    for key, choices in SETTING_CHOICES.items():
-        if key in new_settings and new_settings[key] not in choices:
-            raise ApiError(400, "seed: %s must be one of %s" % (key, ", ".join(repr(choice) for choice in choices)))
-
-
 def seed_blink(state: State, seed: Any) -> None:
     """Merge a ``blink`` seed: settings, workspaces, workflows (by id) and past executions."""
     if not isinstance(seed, dict):
@@ -342,9 +331,8 @@ def seed_blink(state: State, seed: Any) -> None:
     if unknown:
         raise ApiError(400, "seed: unknown blink keys: %s" % ", ".join(unknown))
     blink = state.data.setdefault("blink", {"settings": copy.deepcopy(SETTINGS_DEFAULTS), "workspaces": {}})
-    new_settings = seed.get("settings") or {}
-    _check_settings(new_settings)
-    blink["settings"].update(new_settings)
+    blink["settings"].update(checked_settings("blink.settings", seed.get("settings") or {}, SETTINGS_DEFAULTS,
+                                              SETTING_CHOICES))
     for ws_id, ws_seed in (seed.get("workspaces") or {}).items():
         ws_seed = dict(ws_seed or {})
         workspace = blink["workspaces"].setdefault(ws_id, {"name": ws_id, "workflows": {}, "executions": {}})

@@ -28,7 +28,7 @@ import time
 from typing import Any, Dict, List, Sequence, Tuple
 from urllib.parse import quote
 
-from .core import ApiError, Request, State
+from .core import POSITIVE_INTEGER, ApiError, Request, SettingRule, State, checked_settings
 
 # Route patterns over the raw path; each named group is one segment, percent-decoded for handlers.
 SEG = r"[^/]+"
@@ -189,19 +189,9 @@ def init_list_settings(state: State) -> None:
 
 def seed_list_settings(state: State, values: Any) -> None:
     """Seed ``list_settings``: ``view``, ``page_size``, ``max_per_page``."""
-    if not isinstance(values, dict):
-        raise ApiError(400, "seed: list_settings must be an object")
     current = list_settings(state)
-    unknown = sorted(set(values) - set(current))
-    if unknown:
-        raise ApiError(400, "seed: unknown list_settings: %s" % ", ".join(unknown))
-    for key, value in values.items():
-        if key in LIST_SETTING_CHOICES:
-            if value not in LIST_SETTING_CHOICES[key]:
-                raise ApiError(400, "seed: list_settings.%s must be one of %s" % (key, ", ".join(LIST_SETTING_CHOICES[key])))
-        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ApiError(400, "seed: list_settings.%s must be a positive integer" % key)
-        current[key] = value
+    current.update(checked_settings("list_settings", values, current, LIST_SETTING_CHOICES,
+                                    {"page_size": POSITIVE_INTEGER, "max_per_page": POSITIVE_INTEGER}))
 
 
 def list_view(state: State) -> str:
@@ -236,6 +226,10 @@ DEFAULT_SETTINGS: Dict[str, float] = {
 }
 
 
+SECONDS: SettingRule = (lambda value: isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0,
+                        "a number of seconds")
+
+
 def settings(state: State) -> Dict[str, float]:
     """``run_settings``: how long the timed things of the Buddy resources take."""
     return state.data.setdefault("run_settings", dict(DEFAULT_SETTINGS))
@@ -247,15 +241,9 @@ def init_settings(state: State) -> None:
 
 def seed_settings(state: State, values: Any) -> None:
     """Seed ``run_settings``: durations in seconds (see DEFAULT_SETTINGS)."""
-    if not isinstance(values, dict):
-        raise ApiError(400, "seed: run_settings must be an object")
-    unknown = sorted(set(values) - set(DEFAULT_SETTINGS))
-    if unknown:
-        raise ApiError(400, "seed: unknown run_settings: %s" % ", ".join(unknown))
-    for key, value in values.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise ApiError(400, "seed: run_settings.%s must be a number of seconds" % key)
-        settings(state)[key] = float(value)
+    checked = checked_settings("run_settings", values, DEFAULT_SETTINGS,
+                               rules=dict((key, SECONDS) for key in DEFAULT_SETTINGS))
+    settings(state).update((key, float(value)) for key, value in checked.items())
 
 
 def iso(moment: float) -> str:

@@ -53,7 +53,7 @@ from . import buddy
 from . import buddy_sandboxes as sbx
 from .buddy import iso, settings
 from .buddy_actions import action_url
-from .core import ApiError, Emulator, HandlerResult, Request, State
+from .core import POSITIVE_INTEGER, ApiError, Emulator, HandlerResult, Request, State, checked_settings
 
 EXECUTIONS = buddy.PIPELINE + r"/executions"
 EXECUTION = EXECUTIONS + r"/(?P<execution_id>%s)" % buddy.SEG
@@ -112,16 +112,8 @@ def run_switches(state: State) -> Dict[str, Any]:
 
 def seed_switches(state: State, value: Any) -> None:
     """Seed ``execution_settings`` (see the module docstring)."""
-    if not isinstance(value, dict):
-        raise _bad("seed: execution_settings must be an object")
-    for name, choice in value.items():
-        if name == "log_page_cap":
-            if isinstance(choice, bool) or not isinstance(choice, int) or choice < 1:
-                raise _bad("seed: execution_settings.log_page_cap must be a positive integer")
-        elif name not in SETTING_CHOICES or choice not in SETTING_CHOICES[name]:
-            raise _bad("seed: execution_settings.%s must be one of %s" % (
-                name, ", ".join(SETTING_CHOICES.get(name, ("log_page_cap",) + tuple(SETTING_CHOICES)))))
-        run_switches(state)[name] = choice
+    run_switches(state).update(checked_settings("execution_settings", value, DEFAULT_SETTINGS, SETTING_CHOICES,
+                                                {"log_page_cap": POSITIVE_INTEGER}))
 
 
 def fake_sha(seed: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 
 from . import buddy
 from .buddy_actions import seed_action
-from .core import ApiError, Emulator, HandlerResult, Request, State, deep_merge
+from .core import ApiError, Emulator, HandlerResult, Request, State, checked_settings, deep_merge, positive_integer
 
 DEFAULT_SEED: Dict[str, Any] = {
     "workspaces": {
@@ -297,16 +297,8 @@ def seed_workspaces(state: State, workspaces: Any) -> None:
 
 def seed_settings(state: State, value: Any) -> None:
     """Seed ``pipeline_settings`` (see DEFAULT_SETTINGS)."""
-    if not isinstance(value, dict):
-        raise ApiError(400, "seed: pipeline_settings must be an object")
-    for name, choice in value.items():
-        if name == "max_per_page":
-            if choice is not None and (not isinstance(choice, int) or isinstance(choice, bool) or choice < 1):
-                raise ApiError(400, "seed: pipeline_settings.max_per_page must be a positive integer or null")
-        elif name not in SETTING_CHOICES or choice not in SETTING_CHOICES[name]:
-            raise ApiError(400, "seed: pipeline_settings.%s must be one of %s" % (
-                name, ", ".join(str(item) for item in SETTING_CHOICES.get(name, tuple(DEFAULT_SETTINGS)))))
-        settings(state)[name] = choice
+    rules = {"max_per_page": (lambda cap: cap is None or positive_integer(cap), "a positive integer or null")}
+    settings(state).update(checked_settings("pipeline_settings", value, DEFAULT_SETTINGS, SETTING_CHOICES, rules))
 
 
 def init_state(state: State) -> None:

@@ -53,7 +53,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import buddy
 from .buddy import iso
 from .buddy_sandboxes import SANDBOX, find_sandbox, sandbox_url, sandboxes
-from .core import ApiError, Emulator, HandlerResult, Request, State
+from .core import ApiError, Emulator, HandlerResult, Request, State, checked_settings
 
 COMMANDS = SANDBOX + r"/commands"
 COMMAND = COMMANDS + r"/(?P<command_id>%s)" % buddy.SEG
@@ -248,11 +248,8 @@ def settings(state: State) -> Dict[str, Any]:
 
 def seed_settings(state: State, values: Any) -> None:
     """Seed ``sandbox_command_settings``: ``{"logs_format": "lines" | "chunks" | "array"}``."""
-    if not isinstance(values, dict) or set(values) - set(DEFAULT_SETTINGS):
-        raise ApiError(400, "seed: sandbox_command_settings takes only %s" % ", ".join(DEFAULT_SETTINGS))
-    if "logs_format" in values and values["logs_format"] not in LOGS_FORMATS:
-        raise ApiError(400, "seed: logs_format must be one of %s" % ", ".join(LOGS_FORMATS))
-    settings(state).update(values)
+    settings(state).update(checked_settings("sandbox_command_settings", values, DEFAULT_SETTINGS,
+                                            {"logs_format": LOGS_FORMATS}))
 
 
 def _running_sandbox(state: State, request: Request) -> Dict[str, Any]:

@@ -36,7 +36,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import buddy
-from .core import ApiError, Emulator, HandlerResult, Request, State
+from .core import ApiError, Emulator, HandlerResult, Request, State, checked_settings
 
 VARIABLES = buddy.WS + r"/variables"
 VARIABLE = VARIABLES + r"/(?P<variable_id>%s)" % buddy.SEG
@@ -331,13 +331,7 @@ def seed_variables(state: State, value: Any) -> None:
 
 def seed_settings(state: State, value: Any) -> None:
     """Seed ``variable_settings`` (see the module docstring)."""
-    if not isinstance(value, dict):
-        raise _bad("seed: variable_settings must be an object")
-    for name, choice in value.items():
-        if name not in SETTING_CHOICES or choice not in SETTING_CHOICES[name]:
-            raise _bad("seed: variable_settings.%s must be one of %s" % (
-                name, ", ".join(SETTING_CHOICES.get(name, ("list_filters", "scoped_list")))))
-        settings(state)[name] = choice
+    settings(state).update(checked_settings("variable_settings", value, DEFAULT_SETTINGS, SETTING_CHOICES))
 
 
 def init_state(state: State) -> None:

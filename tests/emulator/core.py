@@ -21,7 +21,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .config import Config
@@ -440,6 +440,44 @@ def deep_merge(target: Dict[str, Any], extra: Dict[str, Any]) -> Dict[str, Any]:
         else:
             target[key] = copy.deepcopy(value)
     return target
+
+
+# --- seeded switches -------------------------------------------------------------------------------
+# A rule for one switch: (accepts the value?, what the value must be, for the 400's message).
+SettingRule = Tuple[Callable[[Any], bool], str]
+
+
+def positive_integer(value: Any) -> bool:
+    """An int of 1 or more (True is no number here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+POSITIVE_INTEGER: SettingRule = (positive_integer, "a positive integer")
+
+
+def checked_settings(name: str, values: Any, known: Iterable[str],
+                     choices: Optional[Mapping[str, Sequence[Any]]] = None,
+                     rules: Optional[Mapping[str, SettingRule]] = None) -> Dict[str, Any]:
+    """A seeded switches object (``name``), checked whole before any of it applies: a copy, or a 400.
+
+    One check for every resource's switches, so a typo in a test's seed fails the same way everywhere
+    instead of quietly leaving a default: every key must be ``known``; a key in ``choices`` takes one
+    of its values, a key in ``rules`` a value its rule accepts; other known keys take any value.
+    """
+    if not isinstance(values, dict):
+        raise ApiError(400, "seed: %s must be an object" % name)
+    known = list(known)
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ApiError(400, "seed: unknown %s: %s (known: %s)" % (name, ", ".join(unknown), ", ".join(known)))
+    for key, value in values.items():
+        allowed = (choices or {}).get(key)
+        if allowed is not None and value not in allowed:
+            raise ApiError(400, "seed: %s.%s must be one of %s" % (name, key, ", ".join(str(item) for item in allowed)))
+        rule = (rules or {}).get(key)
+        if rule is not None and not rule[0](value):
+            raise ApiError(400, "seed: %s.%s must be %s" % (name, key, rule[1]))
+    return copy.deepcopy(values)
 
 
 SeedHandler = Callable[[State, Any], None]
