@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import buddy
 from .buddy import iso, settings
-from .core import ApiError, Emulator, HandlerResult, Request, State
+from .core import ApiError, Emulator, HandlerResult, Request, State, checked_settings
 
 SANDBOXES = buddy.WS + r"/sandboxes"
 SANDBOX = SANDBOXES + r"/(?P<sandbox_id>%s)" % buddy.SEG
@@ -81,19 +81,11 @@ def sandbox_settings(state: State) -> Dict[str, Any]:
 
 
 def seed_sandbox_settings(state: State, values: Any) -> None:
-    if not isinstance(values, dict):
-        raise ApiError(400, "seed: sandbox_settings must be an object")
-    current = sandbox_settings(state)
-    unknown = sorted(set(values) - set(current))
-    if unknown:
-        raise ApiError(400, "seed: unknown sandbox_settings: %s" % ", ".join(unknown))
-    for key, value in values.items():
-        if key in SETTING_CHOICES and value not in SETTING_CHOICES[key]:
-            raise ApiError(400, "seed: sandbox_settings.%s must be one of %s"
-                           % (key, ", ".join(str(item) for item in SETTING_CHOICES[key])))
-        if key == "fail_boot" and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
-            raise ApiError(400, "seed: sandbox_settings.fail_boot must be a list of identifiers")
-        current[key] = copy.deepcopy(value)
+    """Seed ``sandbox_settings`` (see above)."""
+    rules = {"fail_boot": (lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+                           "a list of identifiers")}
+    sandbox_settings(state).update(checked_settings(SETTINGS_KEY, values, DEFAULT_SANDBOX_SETTINGS, SETTING_CHOICES,
+                                                    rules))
 
 
 def valid_identifier(value: Any) -> bool:
