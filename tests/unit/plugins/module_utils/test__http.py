@@ -588,4 +588,3 @@ def test_files_send_a_multipart_body_instead_of_json():
     assert kwargs["files"] == {"file": ("b.bin", b"\x00\x01", "application/octet-stream")}
     assert "data" not in kwargs and "Content-Type" not in kwargs["headers"]
     assert response.json == {"path": "/buddy/b.bin"}
-
