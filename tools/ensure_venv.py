@@ -63,9 +63,15 @@ PIP_INSTALL = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-inpu
 
 
 def pip_env() -> dict[str, str]:
-    """The environment for pip: its cache inside the clone unless the user chose one."""
+    """The environment for pip: its cache inside the clone unless the user chose one.
+
+    pip asks ``rustc --version`` for its User-Agent; where rustc is rustup's proxy, rustup writes
+    ``~/.rustup/settings.toml`` when HOME has none. RUSTUP_HOME inside .work keeps set-up from
+    writing outside the clone (pip goes on without the answer).
+    """
     env = dict(os.environ)
     env.setdefault('PIP_CACHE_DIR', os.path.join(WORK, 'pip-cache'))
+    env.setdefault('RUSTUP_HOME', os.path.join(WORK, 'rustup'))
     return env
 
 

@@ -767,7 +767,8 @@ options:
 EXAMPLES = r'''
 # The examples run in sequence on a pipeline that already holds actions 321, 456 and 789, a
 # RUN_DOCKER_CONTAINER action named "Start preview" and an action named "Lint (retired)".
-# Set the connection once for every opsflow.pipelines Buddy module of the play.
+# Set the connection once for every opsflow.pipelines Buddy module of the play (the group takes
+# connection options only), and the location once for this module.
 - name: Manage the actions of the deploy pipeline
   hosts: localhost
   gather_facts: false
@@ -775,6 +776,7 @@ EXAMPLES = r'''
     group/opsflow.pipelines.buddy:
       api_url: https://api.eu.buddy.works
       token: "{{ lookup('ansible.builtin.env', 'BUDDY_TOKEN') }}"
+    opsflow.pipelines.buddy_action:
       workspace: my-company
       project_name: my-project
       pipeline_id: 123
