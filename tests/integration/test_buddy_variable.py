@@ -339,5 +339,5 @@ def test_a_create_that_commits_and_never_answers_is_found_not_sent_again(emulato
     assert run.task('Create with a hang')['changed'] is True
     assert [(entry['status'], entry['fault']) for entry in log.entries('POST')] == [(201, 'hang_after_commit')]
     assert len(stored_by_key(emulator, 'ONCE')) == 1
-    assert 'found the variable it added' in run.output
+    assert 'found the variable it added' in ' '.join(run.output.split())  # 2.16-2.18 wrap long warnings
     assert_absent_from(SECRET, run.output, results_text(run))
