@@ -87,7 +87,7 @@ class Log:
             found.append(entry)
         return found
 
-    def settled(self, timeout=15.0):
+    def settled(self, timeout=60.0):
         """Wait (bounded) until the server has finished every logged request, e.g. a slow one
         the client already gave up on; the log records status and fault only when it ends."""
         deadline = time.monotonic() + timeout
