@@ -8,11 +8,12 @@
 
 A module runs from an AnsiballZ payload that holds Python files only: no
 galaxy.yml, no MANIFEST.json. So the version the User-Agent names is written
-here, and a unit test (tests/unit/plugins/module_utils/test__version.py) fails
-whenever it differs from galaxy.yml's ``version``: bump both together.
+here, and a unit test (tests/unit/plugins/module_utils/test__http.py, next to
+the User-Agent it feeds) fails whenever it differs from galaxy.yml's ``version``:
+bump both together.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "0.2.0"

@@ -76,8 +76,13 @@ def emulator(emulator_process):
 
 @pytest.fixture
 def ansible_env(emulator_process, tmp_path):
+    # TMPDIR too: a module stopped by a test (SIGTERM, a timeout) leaves its AnsiballZ payload directory
+    # behind, and that belongs in the test's own directory, not in the machine's /tmp.
+    scratch = tmp_path / 'tmp'
+    scratch.mkdir()
     env = dict(os.environ)
     env.update({
+        'TMPDIR': str(scratch),
         'BUDDY_API_URL': emulator_process.url,
         'BUDDY_TOKEN': BUDDY_TOKEN,
         'BLINK_API_URL': emulator_process.url,
