@@ -29,6 +29,43 @@ BUDDY_TOKEN = 'emulator-buddy-token'
 BLINK_KEY = 'emulator-blink-key'
 
 
+def pytest_addoption(parser):
+    parser.addoption('--shard', metavar='K/N', default=None,
+                     help='run only the K-th of N shares of the collected tests (sorted by test id, every N-th '
+                          'from the K-th); tests marked every_core run in every share. The Makefile splits the '
+                          'middle ansible-core versions\' integration suites this way.')
+
+
+def shard_of(value):
+    """``'2/3'`` -> ``(2, 3)``; anything else is a usage error naming the option."""
+    try:
+        share, shares = (int(part) for part in value.split('/'))
+    except ValueError:
+        share = shares = 0
+    if not 1 <= share <= shares:
+        raise pytest.UsageError('--shard must be K/N with 1 <= K <= N, got %r' % value)
+    return share, shares
+
+
+def in_share(node_ids, share, shares):
+    """The ids, of those given, that share ``share`` of ``shares`` runs: sorted, every N-th from the K-th."""
+    return set(sorted(node_ids)[share - 1::shares])
+
+
+def pytest_collection_modifyitems(config, items):
+    value = config.getoption('--shard')
+    if not value:
+        return
+    share, shares = shard_of(value)
+    everywhere = {item.nodeid for item in items if item.get_closest_marker('every_core')}
+    kept = everywhere | in_share([item.nodeid for item in items if item.nodeid not in everywhere], share, shares)
+    selected = [item for item in items if item.nodeid in kept]
+    deselected = [item for item in items if item.nodeid not in kept]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
 class PlaybookRun:
     """What one ansible-playbook run left behind: exit code, output and per-task results."""
 

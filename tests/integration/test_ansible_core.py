@@ -18,6 +18,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from ansible.release import __version__ as imported_version
 
 PLAYBOOK = '''
@@ -31,6 +33,7 @@ PLAYBOOK = '''
 '''
 
 
+@pytest.mark.every_core
 def test_playbooks_run_on_the_expected_ansible_core(run_playbook):
     run = run_playbook(PLAYBOOK)
     in_play = run.task('Report ansible_version')['ansible_facts']['reported']
@@ -47,3 +50,32 @@ def test_playbooks_run_on_the_expected_ansible_core(run_playbook):
     expected = os.environ.get('OPSFLOW_EXPECT_ANSIBLE_CORE')
     if expected:
         assert imported_version == expected, 'this run is meant for ansible-core %s, it runs %s' % (expected, imported_version)
+
+
+def collected(*args, **where):
+    """(exit code, test ids, output) of collecting this directory (or ``where['path']``) with ``args``."""
+    path = where.get('path', os.path.dirname(os.path.abspath(__file__)))
+    completed = subprocess.run([sys.executable, '-m', 'pytest', path, '--collect-only', '-q', '-p', 'no:cacheprovider']
+                               + list(args),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                               timeout=300, check=False)
+    return completed.returncode, {line for line in completed.stdout.splitlines() if '::' in line}, completed.stdout
+
+
+def test_the_shares_of_a_split_suite_cover_it_once_and_the_version_check_in_each():
+    # The middle ansible-core versions each run one share of this suite (Makefile MIDDLE_SHARDS).
+    rc, whole, output = collected()
+    assert rc == 0 and len(whole) > 100, output
+    shares = []
+    for share in ('1/2', '2/2'):
+        rc, ids, output = collected('--shard', share)
+        assert rc == 0, output
+        shares.append(ids)
+    version_check = {test for test in whole if test.endswith('::test_playbooks_run_on_the_expected_ansible_core')}
+    assert len(version_check) == 1
+    assert shares[0] | shares[1] == whole
+    assert shares[0] & shares[1] == version_check
+    assert abs(len(shares[0]) - len(shares[1])) <= 1
+    for bad in ('3/2', '0/2', 'half'):
+        rc, _ids, output = collected('--shard', bad, path=os.path.abspath(__file__))
+        assert rc != 0 and '--shard must be K/N' in output, output

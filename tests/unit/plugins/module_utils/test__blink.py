@@ -93,3 +93,36 @@ def test_list_answers_give_records_and_total():
     assert _blink.rql_results({"results": [], "total": True}, "/p") == ([], None)
     with pytest.raises(ApiError):
         _blink.rql_results({"items": []}, "/p")
+
+
+def test_other_errors_pass_through_unchanged():
+    transport, _session, _warnings = scripted_transport(
+        FakeRaw(409, {"status": 409, "message": "busy"}), base_url=BASE)
+    client = _blink.BlinkClient(transport)
+    with pytest.raises(ApiError) as caught:
+        client.request("workflow", "POST", client.workspace_path("w", "playbooks", "p", "execute"))
+    assert type(caught.value) is ApiError and caught.value.status == 409
+    other = ApiError("GET", "/p", 500, "down")
+    assert _blink.with_blink_hint(other, "workflow") is other
+
+
+def test_an_answer_without_results_is_an_error_of_the_read_that_got_it():
+    with pytest.raises(ApiError) as caught:
+        _blink.rql_results({"items": []}, "/api/v1/workspace/w/executions")
+    assert (caught.value.method, caught.value.path, caught.value.status) == ("GET", "/api/v1/workspace/w/executions", 200)
+    assert "no 'results' list" in caught.value.message
+
+
+def test_from_module_uses_the_module_params_and_its_scrubbing_warn():
+    warnings = []
+
+    class Module:
+        params = {"api_url": BASE, "api_key": KEY, "validate_certs": True, "request_timeout": 5, "max_retries": 0}
+
+        def warn(self, text):
+            warnings.append(text)
+
+    client = _blink.BlinkClient.from_module(Module())
+    assert client.transport.base_url == BASE and client.transport.headers["BLINK-API-KEY"] == KEY
+    client.transport.warn("careful")
+    assert warnings == ["careful"]
