@@ -39,12 +39,19 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_FILES = ("plugins/module_utils/_compare.py", "plugins/module_utils/_http.py",
-                 "plugins/module_utils/_buddy_action.py")
+                 "plugins/module_utils/_buddy_action.py", "plugins/module_utils/_blink.py",
+                 "plugins/module_utils/_blink_executions.py")
 # Beyond each file's own unit test file (tests/unit/plugins/module_utils/test_<name>.py), the tests that exercise it.
 MORE_TESTS = {
     "_compare.py": ("tests/unit/plugins/module_utils/test__buddy_action.py",),
     "_http.py": ("tests/unit/plugins/module_utils/test__buddy_actions.py",),
     "_buddy_action.py": ("tests/unit/plugins/module_utils/test__buddy_actions.py",),
+    "_blink.py": ("tests/unit/plugins/module_utils/test__blink_executions.py",
+                  "tests/unit/plugins/modules/test_blink_workflow_execute.py",
+                  "tests/unit/plugins/modules/test_blink_execution_info.py"),
+    "_blink_executions.py": ("tests/unit/plugins/module_utils/test__blink.py",
+                             "tests/unit/plugins/modules/test_blink_workflow_execute.py",
+                             "tests/unit/plugins/modules/test_blink_execution_info.py"),
 }
 SWAPS = {
     ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,

@@ -687,3 +687,253 @@ def test_a_run_that_ends_just_as_it_is_cancelled_counts_as_ended():
                                                      steps(step(output='{"v": 2}'))]))
     result = run_and_wait(client, wait_timeout=4, poll_interval=2.0, cancel=True)
     assert result["state"] == "Completed" and result["output"] == {"v": 2}
+
+
+# ---------------------------------------------------------------------------------------------
+# Boundaries: statuses, pages, the look-up window, defaults
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [
+    FakeRaw(300, {"status": 300, "message": "Multiple Choices", "execution_id": "ex-1"}),
+    FakeRaw(300, text="Multiple Choices"),
+])
+def test_a_3xx_answer_to_execute_is_an_error_with_the_servers_message_not_a_started_run(answer):
+    client, session, _warnings, _clock = make_client(answer)
+    with pytest.raises(ApiError) as caught:
+        client.start(WS, WF, {})
+    assert caught.value.status == 300
+    assert caught.value.message == "POST %s failed with HTTP 300: Multiple Choices" % EXECUTE
+    assert len(session.calls) == 1
+
+
+def test_a_handle_with_every_status_word_is_still_only_a_handle_and_is_polled():
+    handle = {"execution_id": "ex-1", "state": "Running", "state_ui": "Running", "status": "running",
+              "message": "Execution started"}
+    client, session, _warnings, _clock = make_client(FakeRaw(200, handle), FakeRaw(200, execution(state="Completed")),
+                                                     steps(step(output='{"done": true}')))
+    result = run_and_wait(client)
+    assert result["execution_id"] == "ex-1" and result["output"] == {"done": True}
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS + "/ex-1"),
+                                      ("GET", EXECUTIONS + "/ex-1/steps")]
+
+
+def test_a_bad_key_on_the_sync_execute_fails_at_once_without_looking_for_a_run():
+    client, session, _warnings, _clock = make_client(FakeRaw(401, {"status": 401, "message": "Invalid API key"}))
+    with pytest.raises(AuthenticationError) as caught:
+        run_and_wait(client)
+    assert "HTTP 401: Invalid API key" in caught.value.message
+    assert request_paths(session) == [("POST", EXECUTE)]
+
+
+def test_cancel_answered_201_counts_as_cancelled():
+    client, session, _warnings, _clock = make_client(FakeRaw(201, text="Execution ex-1 cancelled"))
+    assert client.cancel_execution(WS, "ex-1") is True
+    assert request_paths(session) == [("POST", EXECUTIONS + "/ex-1/cancel")]
+
+
+def test_list_executions_reads_at_most_twenty_pages():
+    pages = [FakeRaw(200, {"total": 5000, "results": [execution("ex-%d-%d" % (page, i), "Completed",
+                                                                started=T0 - page * 100 - i) for i in range(50)]})
+             for page in range(21)]
+    client, session, _warnings, _clock = make_client(*pages)
+    found = client.list_executions(WS, WF)
+    assert len(session.calls) == _blink_executions.MAX_LIST_PAGES == 20
+    assert len(found) == 1000 and found[-1]["id"] == "ex-19-49"
+
+
+def test_list_executions_comes_back_newest_first_whatever_order_the_server_used():
+    records = [execution("ex-old", started=T0 - 30), execution("ex-new", started=T0 - 1),
+               execution("ex-mid", started=T0 - 10)]
+    client, _session, _warnings, _clock = make_client(FakeRaw(200, records))
+    assert [item["id"] for item in client.list_executions(WS, WF)] == ["ex-new", "ex-mid", "ex-old"]
+
+
+def test_runs_started_in_the_millisecond_the_window_opens_are_found_across_pages():
+    since = T0 - 60
+    first = FakeRaw(200, {"limit": 1, "offset": 0, "total": 2, "results": [execution("ex-a", started=since)]})
+    second = FakeRaw(200, {"limit": 1, "offset": 1, "total": 2, "results": [execution("ex-b", started=since)]})
+    client, session, _warnings, _clock = make_client(first, second)
+    assert [item["id"] for item in client.list_executions(WS, WF, since=since)] == ["ex-a", "ex-b"]
+    assert len(session.calls) == 2
+
+
+def test_an_execution_that_started_exactly_dedupe_window_ago_is_reused():
+    record = execution("edge", "Completed", {"a": 1}, started=T0 - 60)
+    client, _session, _warnings, _clock = make_client(listing(record), FakeRaw(200, record))
+    assert client.find_reusable_execution(WS, WF, {"a": 1}, 60)["id"] == "edge"
+
+
+@pytest.mark.parametrize("value, seconds", [
+    (int(T0 * 1000), T0), (T0, T0), (str(int(T0 * 1000)), T0), (" %d " % T0, T0),
+    (1e11, 1e11),  # the threshold itself is still seconds; only larger values are milliseconds
+    (1e11 + 1000, 1e8 + 1),
+    (True, None), (False, None), (None, None), ("soon", None), ([T0], None),
+])
+def test_start_times_are_epoch_milliseconds_or_seconds_and_anything_else_is_no_time(value, seconds):
+    assert _blink_executions.epoch_seconds(value) == seconds
+
+
+def test_callback_secrets_given_as_a_list_or_text_are_masked_whole_and_empty_ones_are_left():
+    record = {"id": "ex-1", "callback": {"url": "https://hook.test",
+                                         "headers": [{"name": "Authorization", "value": "Bearer s3cret"}],
+                                         "cookies": "sid=c00kie"}}
+    masked = _blink_executions.mask_callback(record)
+    assert masked["callback"] == {"url": "https://hook.test", "headers": "********", "cookies": "********"}
+    assert "s3cret" not in json.dumps(masked) and "c00kie" not in json.dumps(masked)
+    empty = {"callback": {"url": "https://hook.test", "headers": [], "cookies": ""}}
+    assert _blink_executions.mask_callback(empty) == empty
+
+
+def test_a_paused_execution_ends_a_wait_unless_wait_for_paused():
+    paused = execution(state="Paused")
+    assert _blink_executions.has_ended(paused) is True
+    assert _blink_executions.has_ended(paused, wait_for_paused=True) is False
+    assert _blink_executions.has_ended(execution(state="Running")) is False
+    client, session, _warnings, clock = make_client(FakeRaw(200, paused))
+    record, ended = client.wait_for_end(WS, "ex-1", Deadline(60, clock.monotonic), 2.0)
+    assert ended is True and record["state"] == "Paused" and len(session.calls) == 1
+
+
+def test_judging_an_outcome_alone_claims_no_change_and_fails_a_paused_run():
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        _blink_executions.check_blink_outcome(WF, "ex-1", execution(state="Failed", error_details=FAILED_DETAILS))
+    assert caught.value.details["changed"] is False
+    with pytest.raises(_blink_executions.ExecutionPausedError) as caught:
+        _blink_executions.check_blink_outcome(WF, "ex-1", execution(state="Paused"))
+    assert caught.value.details["changed"] is False
+    _blink_executions.check_blink_outcome(WF, "ex-1", execution(state="Paused"), wait_for_paused=True)
+    _blink_executions.check_blink_outcome(WF, "ex-1", execution(state="Completed"))
+
+
+def test_a_blink_run_defaults_to_the_modules_documented_defaults():
+    run = _blink_executions.BlinkRun(WS)
+    options = _blink_executions.EXECUTE_OPTIONS
+    assert run.wait_timeout == options["wait_timeout"]["default"] == 600
+    assert run.poll_interval == options["poll_interval"]["default"]
+    assert run.cancel_on_timeout is options["cancel_on_timeout"]["default"] is False
+    assert run.wait_for_paused is options["wait_for_paused"]["default"] is False
+
+
+def test_from_module_builds_the_client_over_the_modules_blink_connection():
+    class Module:
+        params = {"api_url": BASE, "api_key": KEY, "validate_certs": True, "request_timeout": 5, "max_retries": 0}
+
+        def warn(self, text):
+            pass
+
+    client = _blink_executions.BlinkExecutionsClient.from_module(Module())
+    assert isinstance(client, _blink_executions.BlinkExecutionsClient)
+    assert client.transport.base_url == BASE and client.transport.headers["BLINK-API-KEY"] == KEY
+
+
+# ---------------------------------------------------------------------------------------------
+# Reusing a run (dedupe_window): nothing changed, even when it goes wrong
+# ---------------------------------------------------------------------------------------------
+
+def execute_params(**overrides):
+    params = dict((name, spec.get("default")) for name, spec in _blink_executions.EXECUTE_OPTIONS.items())
+    params.update(workspace_id=WS, workflow_id=WF, input_values={"a": 1}, dedupe_window=60)
+    params.update(overrides)
+    return params
+
+
+def test_a_reused_run_whose_steps_can_not_be_read_fails_naming_it_without_a_change():
+    record = execution("ex-5", "Completed", {"a": 1}, started=T0 - 5)
+    client, session, _warnings, _clock = make_client(listing(record), FakeRaw(200, record),
+                                                     FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(_blink_executions.ExecutionError) as caught:
+        _blink_executions.execute_workflow(client, execute_params(wait=False), check_mode=False)
+    details = caught.value.to_fail_kwargs()
+    assert details["changed"] is False and details["execution_id"] == "ex-5"
+    assert "could not be read" in details["msg"] and details["api_error"]["status"] == 500
+    assert ("POST", EXECUTE) not in request_paths(session)
+
+
+def test_a_reused_run_that_then_fails_reports_no_change():
+    running = execution("ex-6", "Running", {"a": 1}, started=T0 - 5)
+    failed = dict(running, state="Failed", error_details=FAILED_DETAILS)
+    client, session, _warnings, _clock = make_client(listing(running), FakeRaw(200, running), FakeRaw(200, failed),
+                                                     steps())
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        _blink_executions.execute_workflow(client, execute_params(), check_mode=False)
+    details = caught.value.to_fail_kwargs()
+    assert details["changed"] is False and details["execution_id"] == "ex-6" and details["state"] == "Failed"
+    assert ("POST", EXECUTE) not in request_paths(session)
+
+
+# ---------------------------------------------------------------------------------------------
+# After the execute POST: what is reported changed, which run is ours, what a failed read costs
+# ---------------------------------------------------------------------------------------------
+
+def test_a_paused_run_whose_steps_can_not_be_read_still_fails_as_paused():
+    client, _session, warnings, _clock = make_client(FakeRaw(200, {"execution_id": "ex-1"}),
+                                                     FakeRaw(200, execution(state="Paused")),
+                                                     FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(_blink_executions.ExecutionPausedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["steps"] is None and caught.value.details["changed"] is True
+    assert "could not be read" in warnings[-1]
+
+
+def test_a_sync_error_for_a_run_that_ended_failed_reports_the_change():
+    failed = execution("ex-8", "Failed", error_details=FAILED_DETAILS)
+    client, _session, _warnings, _clock = make_client(
+        FakeRaw(500, {"status": 500, "message": "failed", "execution_id": "ex-8"}), FakeRaw(200, failed), steps())
+    with pytest.raises(_blink_executions.ExecutionFailedError) as caught:
+        run_and_wait(client)
+    assert caught.value.details["changed"] is True
+    assert caught.value.message == "workflow wf-1 execution ex-8 ended Failed: failed"
+
+
+def test_a_sync_error_whose_look_up_fails_is_the_servers_error():
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(400, {"status": 400, "message": "Missing required input values: b"}),
+        FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(ApiError) as caught:
+        run_and_wait(client)
+    assert not isinstance(caught.value, _blink_executions.ExecutionError)
+    assert caught.value.status == 400 and "Missing required input values: b" in caught.value.message
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+
+
+def test_a_sync_error_naming_a_run_that_can_not_be_read_names_it_and_says_changed():
+    client, _session, _warnings, _clock = make_client(
+        FakeRaw(500, {"status": 500, "message": "failed", "execution_id": "ex-8"}),
+        FakeRaw(500, {"status": 500, "message": "oops"}))
+    with pytest.raises(_blink_executions.ExecutionError) as caught:
+        run_and_wait(client)
+    details = caught.value.to_fail_kwargs()
+    assert details["changed"] is True and details["execution_id"] == "ex-8"
+    assert details["msg"].startswith("workflow wf-1 execution ex-8 started and may still be running")
+
+
+def test_a_gateway_timeout_never_takes_an_older_identical_run_for_ours():
+    older = execution("ex-older", "Running", {"a": 1}, started=T0 - 120)
+    client, session, _warnings, _clock = make_client(FakeRaw(504, text="gateway timeout"), listing(older))
+    with pytest.raises(TransportError) as caught:
+        run_and_wait(client)
+    assert "may have started" in caught.value.message
+    assert request_paths(session) == [("POST", EXECUTE), ("GET", EXECUTIONS)]
+    # Our POST went out at T0 on this host: the look-up starts one clock-skew margin before that.
+    assert rql(session, 1)["filter"] == {"playbook_id": {"$eq": WF},
+                                         "started_at": {"$gte": int((T0 - _blink_executions.CLOCK_SKEW_MARGIN) * 1000)}}
+
+
+def test_the_sync_output_look_up_lists_only_this_workflows_executions():
+    ours = execution("ex-ours", "Completed", {"a": 1}, started=T0 + 0.5)
+    client, session, _warnings, _clock = make_client(
+        FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0 + 1)), listing(entry(ours)), FakeRaw(200, ours),
+        steps())
+    assert run_and_wait(client)["execution_id"] == "ex-ours"
+    assert rql(session, 1)["filter"]["playbook_id"] == {"$eq": WF}
+
+
+def test_sync_output_whose_steps_can_not_be_read_is_still_returned_with_a_warning():
+    ours = execution("ex-ours", "Completed", {"a": 1}, started=T0 + 0.5)
+    client, _session, warnings, _clock = make_client(
+        FakeRaw(200, {"ticket": "SEC-1"}, headers=date_header(T0 + 1)), listing(entry(ours)), FakeRaw(200, ours),
+        FakeRaw(500, {"status": 500, "message": "oops"}))
+    result = run_and_wait(client)
+    assert result["execution_id"] == "ex-ours" and result["output"] == {"ticket": "SEC-1"}
+    assert result["state"] == "Completed" and result["steps"] is None
+    assert "could not be read" in warnings[-1]
