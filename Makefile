@@ -39,8 +39,8 @@ MIDDLE := 2.17 2.18
 MATRIX := $(OLDEST) $(MIDDLE) $(NEWEST)
 # The MIDDLE versions share the integration suite out between them (--shard K/N, tests/integration/conftest.py):
 # each test runs on OLDEST, the default version, NEWEST and one MIDDLE version; the version check runs on all.
-SHARD_2.17 := --shard=1/2
-SHARD_2.18 := --shard=2/2
+# $(call middle_shard,V): --shard=K/N, K being V's place in MIDDLE and N how many MIDDLE holds.
+middle_shard = --shard=$(strip $(foreach i,$(shell seq $(words $(MIDDLE))),$(if $(filter $(1),$(word $(i),$(MIDDLE))),$(i))))/$(words $(MIDDLE))
 # Version-independent integration checks the MIDDLE versions leave to the others: ansible-lint on the
 # roles (ansible-lint refuses ansible-core 2.17) and the execution-environment build context.
 MIDDLE_DESELECT := --deselect tests/integration/test_role_sandbox.py::test_roles_and_playbooks_pass_ansible_lint_production_profile \
@@ -115,7 +115,7 @@ test-integration: venv
 $(addprefix test-integration-,$(MATRIX)): test-integration-%: venv-%
 	PATH=$(WORK)/venv-$*/bin:$$PATH OPSFLOW_EXPECT_ANSIBLE_CORE=$(call core_pin,tools/requirements-$*.txt) \
 		tools/run_pytest.sh $(WORK)/venv-$*/bin/python tests/integration $(INTEGRATION_ARGS) \
-		$(if $(filter $*,$(MIDDLE)),$(MIDDLE_DESELECT) $(SHARD_$*))
+		$(if $(filter $*,$(MIDDLE)),$(MIDDLE_DESELECT) $(call middle_shard,$*))
 
 test-oldest-newest:
 	@$(MAKE) --no-print-directory -j2 --output-sync=recurse test-core-$(OLDEST) test-core-$(NEWEST)

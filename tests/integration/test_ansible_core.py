@@ -52,9 +52,11 @@ def test_playbooks_run_on_the_expected_ansible_core(run_playbook):
         assert imported_version == expected, 'this run is meant for ansible-core %s, it runs %s' % (expected, imported_version)
 
 
-def collected(*args, **where):
-    """(exit code, test ids, output) of collecting this directory (or ``where['path']``) with ``args``."""
-    path = where.get('path', os.path.dirname(os.path.abspath(__file__)))
+SUITE = os.path.dirname(os.path.abspath(__file__))
+
+
+def collected(path, *args):
+    """(exit code, test ids, output) of collecting ``path`` (a test directory or file) with ``args``."""
     completed = subprocess.run([sys.executable, '-m', 'pytest', path, '--collect-only', '-q', '-p', 'no:cacheprovider']
                                + list(args),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
@@ -63,12 +65,12 @@ def collected(*args, **where):
 
 
 def test_the_shares_of_a_split_suite_cover_it_once_and_the_version_check_in_each():
-    # The middle ansible-core versions each run one share of this suite (Makefile MIDDLE_SHARDS).
-    rc, whole, output = collected()
+    # The middle ansible-core versions each run one share of this suite (Makefile middle_shard).
+    rc, whole, output = collected(SUITE)
     assert rc == 0 and len(whole) > 100, output
     shares = []
     for share in ('1/2', '2/2'):
-        rc, ids, output = collected('--shard', share)
+        rc, ids, output = collected(SUITE, '--shard', share)
         assert rc == 0, output
         shares.append(ids)
     version_check = {test for test in whole if test.endswith('::test_playbooks_run_on_the_expected_ansible_core')}
@@ -77,5 +79,5 @@ def test_the_shares_of_a_split_suite_cover_it_once_and_the_version_check_in_each
     assert shares[0] & shares[1] == version_check
     assert abs(len(shares[0]) - len(shares[1])) <= 1
     for bad in ('3/2', '0/2', 'half'):
-        rc, _ids, output = collected('--shard', bad, path=os.path.abspath(__file__))
+        rc, _ids, output = collected(os.path.abspath(__file__), '--shard', bad)
         assert rc != 0 and '--shard must be K/N' in output, output
